@@ -1,0 +1,74 @@
+"""One JSON error shape for every failure: ``{code, status, message, errors}``.
+
+flask-smorest already renders every HTTPException (and its 422 validation errors) in this
+shape; this module adds the same shape for JWT failures and for unexpected exceptions,
+which are logged with their traceback but never shown to the client.
+"""
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, jsonify
+from flask.typing import ResponseReturnValue
+from flask_smorest import abort  # noqa: F401  (re-exported: the one way views fail)
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db, jwt
+
+logger = logging.getLogger(__name__)
+
+
+def error_response(code: int, message: str | None = None, errors: Any = None) -> ResponseReturnValue:
+    """A response in the one error shape."""
+    status = HTTPStatus(code)
+    body: dict[str, Any] = {"code": code, "status": status.phrase, "message": message or status.description}
+    if errors:
+        body["errors"] = errors
+    return jsonify(body), code
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers that keep every error in the one shape."""
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> ResponseReturnValue:
+        # Replaces smorest's handler so that ``message`` is always present.
+        data = getattr(exc, "data", None) or {}
+        errors = data.get("errors") or data.get("messages")
+        body, code = error_response(exc.code or 500, data.get("message") or exc.description, errors)
+        response = exc.get_response()
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in {"content-type", "content-length"}}
+        headers.update(data.get("headers") or {})
+        return body, code, headers
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> ResponseReturnValue:
+        db.session.rollback()  # a failed write must leave the data as it was
+        logger.exception("unhandled error")
+        return error_response(500, "Internal server error")
+
+    @jwt.unauthorized_loader
+    def missing_token(reason: str) -> ResponseReturnValue:
+        return error_response(401, reason)
+
+    @jwt.invalid_token_loader
+    def invalid_token(reason: str) -> ResponseReturnValue:
+        return error_response(401, f"Invalid token: {reason}")
+
+    @jwt.expired_token_loader
+    def expired_token(_header: dict, _payload: dict) -> ResponseReturnValue:
+        return error_response(401, "Token has expired")
+
+    @jwt.revoked_token_loader
+    def revoked_token(_header: dict, _payload: dict) -> ResponseReturnValue:
+        return error_response(401, "Token has been revoked")
+
+    @jwt.needs_fresh_token_loader
+    def stale_token(_header: dict, _payload: dict) -> ResponseReturnValue:
+        return error_response(401, "Fresh token required")
+
+    @jwt.user_lookup_error_loader
+    def unknown_user(_header: dict, _payload: dict) -> ResponseReturnValue:
+        return error_response(401, "Unknown user")

@@ -1,0 +1,74 @@
+"""Execution logs: one row per run, one StepLog per node of the run."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from ..db_types import BigIntId, JSONType, UTCDateTime, utcnow
+from ..extensions import db
+
+EXECUTION_STATUSES = ("queued", "running", "success", "failed")
+FINISHED_EXECUTION = ("success", "failed")
+STEP_STATUSES = ("pending", "running", "success", "failed", "skipped")
+FINISHED_STEP = ("success", "failed", "skipped")
+TRIGGERS = ("webhook", "manual", "schedule", "retry")
+
+
+class ExecutionLog(db.Model):
+    """The record of one run. Bodies (payload, result, definition) are deferred so lists
+    never load them."""
+
+    __tablename__ = "execution_logs"
+    __table_args__ = (
+        Index("ix_execution_logs_workflow_started", "workflow_id", "started_at", "id"),
+        Index("ix_execution_logs_owner_started", "owner_id", "started_at", "id"),
+        Index("ix_execution_logs_status_updated", "status", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    workflow_id: Mapped[int] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    trigger: Mapped[str] = mapped_column(String(16))
+    workflow_version: Mapped[int] = mapped_column(Integer)
+    retry_of: Mapped[int | None] = mapped_column(ForeignKey("execution_logs.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Last movement of the run; the reconciler looks for runs that stopped moving.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    definition: Mapped[dict[str, Any]] = deferred(mapped_column(JSONType))
+    payload: Mapped[Any] = deferred(mapped_column(JSONType, nullable=True))
+    result: Mapped[Any] = deferred(mapped_column(JSONType, nullable=True))
+    error: Mapped[dict[str, Any] | None] = deferred(mapped_column(JSONType, nullable=True))
+
+    steps: Mapped[list["StepLog"]] = relationship(
+        back_populates="log", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="(StepLog.started_at.is_(None), StepLog.started_at, StepLog.id)",
+    )
+
+
+class StepLog(db.Model):
+    """One node's part in a run: status, attempts, input, output, error, timings."""
+
+    __tablename__ = "step_logs"
+    __table_args__ = (UniqueConstraint("log_id", "node_id", name="uq_step_logs_log_node"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    log_id: Mapped[int] = mapped_column(ForeignKey("execution_logs.id", ondelete="CASCADE"))
+    node_id: Mapped[str] = mapped_column(String(100))
+    type: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The port the output left on; None when the node stopped its branch.
+    output_port: Mapped[str | None] = mapped_column(String(50))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    input: Mapped[Any] = deferred(mapped_column(JSONType, nullable=True))
+    output: Mapped[Any] = deferred(mapped_column(JSONType, nullable=True))
+    error: Mapped[dict[str, Any] | None] = deferred(mapped_column(JSONType, nullable=True))
+
+    log: Mapped[ExecutionLog] = relationship(back_populates="steps")

@@ -1,0 +1,69 @@
+"""Schemas of execution logs: ``ExecutionLogSummary`` for lists, ``ExecutionLogPublic`` for one."""
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields
+
+
+def _duration_ms(obj: Any) -> int | None:
+    start, end = obj.started_at, obj.finished_at
+    return None if start is None or end is None else int((end - start).total_seconds() * 1000)
+
+
+class ErrorSchema(Schema):
+    """Why a run or a step failed."""
+
+    message = fields.String()
+    type = fields.String(allow_none=True)
+    node_id = fields.String(allow_none=True)
+    traceback = fields.String(allow_none=True)
+
+
+class ExecutionLogSummarySchema(Schema):
+    """A run in a list: no bodies, whatever their size."""
+
+    class Meta:
+        name = "ExecutionLogSummary"
+
+    id = fields.Integer()
+    workflow_id = fields.Integer()
+    status = fields.String()
+    trigger = fields.String()
+    workflow_version = fields.Integer()
+    retry_of = fields.Integer(allow_none=True)
+    started_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+    duration_ms = fields.Function(_duration_ms, allow_none=True)
+
+
+class StepLogSchema(Schema):
+    """One node's part in a run."""
+
+    class Meta:
+        name = "StepLog"
+
+    node_id = fields.String()
+    type = fields.String()
+    status = fields.String()
+    attempts = fields.Integer()
+    output_port = fields.String(allow_none=True)
+    input = fields.Raw(allow_none=True)
+    output = fields.Raw(allow_none=True)
+    error = fields.Nested(ErrorSchema, allow_none=True)
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+    next_attempt_at = fields.DateTime(allow_none=True)
+    duration_ms = fields.Function(_duration_ms, allow_none=True)
+
+
+class ExecutionLogPublicSchema(ExecutionLogSummarySchema):
+    """One run in full: payload, result, error with traceback, steps in execution order."""
+
+    class Meta:
+        name = "ExecutionLogPublic"
+
+    payload = fields.Raw(allow_none=True)
+    result = fields.Raw(allow_none=True)
+    error = fields.Nested(ErrorSchema, allow_none=True)
+    steps = fields.List(fields.Nested(StepLogSchema))

@@ -1,0 +1,35 @@
+"""Workflows: a named, versioned node graph owned by one user."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db_types import JSONType, UTCDateTime, utcnow
+from ..extensions import db
+
+
+class Workflow(db.Model):
+    """A workflow definition (DESIGN.md JSON) with its trigger and retention settings."""
+
+    __tablename__ = "workflows"
+    __table_args__ = (Index("ix_workflows_schedule_due", "trigger_type", "active", "next_run_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    # Derived from the definition on save, so triggers and the scheduler can query it.
+    trigger_type: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    webhook_token: Mapped[str] = mapped_column(String(64), unique=True)
+    next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    retention_days: Mapped[int | None] = mapped_column(Integer)
+    keep_failed_days: Mapped[int | None] = mapped_column(Integer)
+    save_policy: Mapped[str] = mapped_column(String(20), default="all")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

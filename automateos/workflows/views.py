@@ -1,0 +1,72 @@
+"""Workflow endpoints: CRUD, manual run, node catalogue."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_jwt_extended import current_user, jwt_required
+from flask_smorest import Blueprint
+
+from ..engine.service import start_execution
+from ..logs.schemas import ExecutionLogSummarySchema
+from ..pagination import PageArgsSchema, paginate
+from . import service
+from .schemas import RunInSchema, WorkflowInSchema, WorkflowPageSchema, WorkflowSchema
+
+blp = Blueprint("workflows", __name__, url_prefix="/api/workflows", description="Workflows (owner only)")
+
+
+@blp.route("")
+class Workflows(MethodView):
+    decorators = [jwt_required()]
+
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, WorkflowPageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """The caller's workflows, newest first."""
+        return paginate(service.owned_workflows(current_user.id), args["limit"], args["offset"])
+
+    @blp.arguments(WorkflowInSchema)
+    @blp.response(201, WorkflowSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Create a workflow (its definition is validated: 422 names the node and field)."""
+        return service.create(current_user.id, data)
+
+
+@blp.route("/<int:workflow_id>")
+class WorkflowItem(MethodView):
+    decorators = [jwt_required()]
+
+    @blp.response(200, WorkflowSchema)
+    def get(self, workflow_id: int) -> Any:
+        """One workflow."""
+        return service.get_owned(current_user.id, workflow_id)
+
+    @blp.arguments(WorkflowInSchema)
+    @blp.response(200, WorkflowSchema)
+    def put(self, data: dict[str, Any], workflow_id: int) -> Any:
+        """Replace a workflow."""
+        return service.update(service.get_owned(current_user.id, workflow_id), data)
+
+    @blp.arguments(WorkflowInSchema(partial=True))
+    @blp.response(200, WorkflowSchema)
+    def patch(self, data: dict[str, Any], workflow_id: int) -> Any:
+        """Change some fields of a workflow."""
+        return service.update(service.get_owned(current_user.id, workflow_id), data)
+
+    @blp.response(204)
+    def delete(self, workflow_id: int) -> None:
+        """Delete a workflow and its execution history."""
+        service.delete(service.get_owned(current_user.id, workflow_id))
+
+
+@blp.route("/<int:workflow_id>/run")
+class WorkflowRun(MethodView):
+    decorators = [jwt_required()]
+
+    @blp.arguments(RunInSchema)
+    @blp.response(202, ExecutionLogSummarySchema)
+    def post(self, data: dict[str, Any], workflow_id: int) -> Any:
+        """Run a workflow now with ``payload`` as its trigger's input (any trigger type)."""
+        workflow = service.get_owned(current_user.id, workflow_id)
+        return start_execution(workflow, "manual", data["payload"])

@@ -1,0 +1,92 @@
+"""Public webhook endpoint: ``POST /api/hooks/{token}`` starts a run of the token's workflow."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..engine.service import start_execution
+from ..errors import abort
+from ..extensions import db
+from ..logs.models import FINISHED_EXECUTION, ExecutionLog
+from . import service
+from .schemas import HookAcceptedSchema
+
+blp = Blueprint("hooks", __name__, url_prefix="/api/hooks", description="Webhook triggers (public)")
+
+SIGNATURE_HEADER = "X-AutomateOS-Signature"
+# Never stored in a run's payload: credentials and our own signature.
+PRIVATE_HEADERS = {"authorization", "cookie", "proxy-authorization", SIGNATURE_HEADER.lower()}
+
+
+def verify_signature(secret: str, body: bytes, header: str | None) -> bool:
+    """True when ``header`` is ``sha256=<hex HMAC-SHA256 of body with secret>``."""
+    if not header or not header.startswith("sha256="):
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header.removeprefix("sha256=").strip().lower())
+
+
+def request_payload(body: bytes) -> dict[str, Any]:
+    """The webhook trigger's input: ``{body, headers, query, method}``."""
+    mimetype = request.mimetype or ""
+    if not body:
+        parsed: Any = {}
+    elif mimetype == "application/json" or mimetype.endswith("+json"):
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            abort(400, message="Body is not valid JSON.")
+    elif mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        parsed = {k: v[0] if len(v) == 1 else v for k, v in request.form.lists()}
+    else:
+        parsed = body.decode("utf-8", errors="replace")
+    return {
+        "body": parsed,
+        "headers": {k: v for k, v in request.headers.items() if k.lower() not in PRIVATE_HEADERS},
+        "query": {k: v[0] if len(v) == 1 else v for k, v in request.args.lists()},
+        "method": request.method,
+    }
+
+
+def wait_until_finished(log_id: int, timeout: float) -> ExecutionLog | None:
+    """The run once finished, or None if it still runs after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        db.session.rollback()  # see other transactions' commits
+        log = db.session.get(ExecutionLog, log_id, populate_existing=True)
+        if log is not None and log.status in FINISHED_EXECUTION:
+            return log
+        time.sleep(0.05)
+    return None
+
+
+@blp.route("/<token>")
+class Hook(MethodView):
+    @blp.response(202, HookAcceptedSchema)
+    @blp.alt_response(200, schema=HookAcceptedSchema, description="Finished run (respond: when_finished)")
+    @blp.alt_response(401, description="Bad or missing signature")
+    @blp.alt_response(404, description="Unknown token or inactive workflow")
+    def post(self, token: str) -> Any:
+        """Start a run. Accepts JSON, form data, text or an empty body."""
+        workflow = service.find_webhook_workflow(token)
+        if (request.content_length or 0) > current_app.config["WEBHOOK_MAX_BYTES"]:
+            abort(413, message="Webhook body too large.")
+        body = request.get_data(cache=True)
+        params = next(n for n in workflow.definition["nodes"] if n["type"] == "webhook").get("params") or {}
+        if params.get("secret") and not verify_signature(params["secret"], body, request.headers.get(SIGNATURE_HEADER)):
+            abort(401, message=f"Missing or invalid {SIGNATURE_HEADER} header.")
+        log = start_execution(workflow, "webhook", request_payload(body))
+        if params.get("respond") != "when_finished":
+            return {"log_id": log.id, "status": "queued"}
+        finished = wait_until_finished(log.id, float(params.get("respond_timeout_seconds", 30)))
+        if finished is None:
+            return {"log_id": log.id, "status": "running"}
+        error = (finished.error or {}).get("message") if finished.status == "failed" else None
+        return {"log_id": log.id, "status": finished.status, "result": finished.result, "error": error}, 200

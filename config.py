@@ -1,0 +1,134 @@
+"""Configuration read from the environment (a ``.env`` file is honoured).
+
+``DATABASE_URL`` alone picks the database (unset: a SQLite file under instance/) and
+``REDIS_URL`` alone picks the broker, event bus and rate-limit storage (unset: embedded).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+BASE_DIR = Path(__file__).resolve().parent
+load_dotenv(BASE_DIR / ".env")
+
+DEV_SECRET = "dev-secret-change-me"
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _is_flask_maintenance_command() -> bool:
+    """True under ``flask db ...``, ``flask logs ...`` etc.: commands that must not start
+    the embedded worker and scheduler (``flask run`` does start them)."""
+    import sys
+
+    program = Path(sys.argv[0]).name if sys.argv else ""
+    return program == "flask" and "run" not in sys.argv[1:]
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{BASE_DIR / 'instance' / 'automateos.db'}"
+    # Render and Heroku hand out postgres:// URLs; SQLAlchemy wants a driver name.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = os.environ.get("AUTOMATEOS_ENV", "development")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET)
+    JWT_SECRET_KEY = os.environ.get("JWT_SECRET_KEY", os.environ.get("SECRET_KEY", DEV_SECRET))
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    REDIS_NAMESPACE = os.environ.get("AUTOMATEOS_REDIS_NAMESPACE", "automateos")
+
+    JWT_ACCESS_TOKEN_EXPIRES = _int("JWT_ACCESS_MINUTES", 15) * 60
+    JWT_REFRESH_TOKEN_EXPIRES = _int("JWT_REFRESH_DAYS", 30) * 86400
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    RATELIMIT_HEADERS_ENABLED = True
+
+    HTTP_ALLOW_PRIVATE = _bool("AUTOMATEOS_HTTP_ALLOW_PRIVATE")
+    WEBHOOK_MAX_BYTES = _int("WEBHOOK_MAX_BYTES", 1024 * 1024)
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 5 * 1024 * 1024)
+    EXECUTION_TIME_LIMIT_SECONDS = _int("EXECUTION_TIME_LIMIT_SECONDS", 3600)
+    RECONCILE_AFTER_SECONDS = _int("RECONCILE_AFTER_SECONDS", 300)
+    RECONCILE_INTERVAL_SECONDS = _int("RECONCILE_INTERVAL_SECONDS", 60)
+    SCHEDULER_INTERVAL_SECONDS = _int("SCHEDULER_INTERVAL_SECONDS", 15)
+    EMBEDDED_WORKER_THREADS = _int("EMBEDDED_WORKER_THREADS", 4)
+    # Embedded mode runs the worker and the scheduler inside the web process.
+    RUN_EMBEDDED_SERVICES = not _is_flask_maintenance_command()
+
+    LOG_RETENTION_DAYS = _int("LOG_RETENTION_DAYS", 30)
+    LOG_RETENTION_MAX_PER_WORKFLOW = _int("LOG_RETENTION_MAX_PER_WORKFLOW", 10_000)
+    RETENTION_INTERVAL_SECONDS = _int("RETENTION_INTERVAL_SECONDS", 3600)
+
+    API_TITLE = "AutomateOS API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+    API_SPEC_OPTIONS = {
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+        },
+        "security": [{"bearerAuth": []}],
+    }
+
+
+class DevelopmentConfig(Config):
+    """Laptop defaults: SQLite file, in-process worker."""
+
+
+class ProductionConfig(Config):
+    """Refuses to start with a default secret or an embedded backend."""
+
+    ENV_NAME = "production"
+
+    @classmethod
+    def check(cls) -> None:
+        """Raise if the environment is not fit for production."""
+        problems = []
+        if cls.SECRET_KEY == DEV_SECRET or cls.JWT_SECRET_KEY == DEV_SECRET:
+            problems.append("SECRET_KEY/JWT_SECRET_KEY must be set")
+        if not os.environ.get("DATABASE_URL"):
+            problems.append("DATABASE_URL must be set")
+        if not cls.REDIS_URL:
+            problems.append("REDIS_URL must be set")
+        if problems:
+            raise RuntimeError("production config refused: " + "; ".join(problems))
+
+
+class TestConfig(Config):
+    """Tests: same backends as the environment says, faster password hashing, no limits."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") and _database_url() or "sqlite://"
+    REDIS_NAMESPACE = f"automateos-test-{os.getpid()}"
+    HTTP_ALLOW_PRIVATE = True
+    RECONCILE_INTERVAL_SECONDS = 0  # tests drive the reconciler and scheduler themselves
+    SCHEDULER_INTERVAL_SECONDS = 0
+
+
+CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig, "testing": TestConfig}
+
+
+def config_from_env() -> type[Config]:
+    """The config class named by ``AUTOMATEOS_ENV``."""
+    return CONFIGS.get(os.environ.get("AUTOMATEOS_ENV", "development"), DevelopmentConfig)
