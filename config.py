@@ -13,7 +13,7 @@ from dotenv import load_dotenv
 BASE_DIR = Path(__file__).resolve().parent
 load_dotenv(BASE_DIR / ".env")
 
-DEV_SECRET = "dev-secret-change-me"
+DEV_SECRET = "dev-secret-change-me-dev-secret-change-me"  # 32+ bytes for HS256
 
 
 def _bool(name: str, default: bool = False) -> bool:

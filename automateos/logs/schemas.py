@@ -11,7 +11,7 @@ def _duration_ms(obj: Any) -> int | None:
     return None if start is None or end is None else int((end - start).total_seconds() * 1000)
 
 
-class ErrorSchema(Schema):
+class ExecutionErrorSchema(Schema):
     """Why a run or a step failed."""
 
     message = fields.String()
@@ -22,9 +22,6 @@ class ErrorSchema(Schema):
 
 class ExecutionLogSummarySchema(Schema):
     """A run in a list: no bodies, whatever their size."""
-
-    class Meta:
-        name = "ExecutionLogSummary"
 
     id = fields.Integer()
     workflow_id = fields.Integer()
@@ -40,9 +37,6 @@ class ExecutionLogSummarySchema(Schema):
 class StepLogSchema(Schema):
     """One node's part in a run."""
 
-    class Meta:
-        name = "StepLog"
-
     node_id = fields.String()
     type = fields.String()
     status = fields.String()
@@ -50,7 +44,7 @@ class StepLogSchema(Schema):
     output_port = fields.String(allow_none=True)
     input = fields.Raw(allow_none=True)
     output = fields.Raw(allow_none=True)
-    error = fields.Nested(ErrorSchema, allow_none=True)
+    error = fields.Nested(ExecutionErrorSchema, allow_none=True)
     started_at = fields.DateTime(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
     next_attempt_at = fields.DateTime(allow_none=True)
@@ -60,10 +54,7 @@ class StepLogSchema(Schema):
 class ExecutionLogPublicSchema(ExecutionLogSummarySchema):
     """One run in full: payload, result, error with traceback, steps in execution order."""
 
-    class Meta:
-        name = "ExecutionLogPublic"
-
     payload = fields.Raw(allow_none=True)
     result = fields.Raw(allow_none=True)
-    error = fields.Nested(ErrorSchema, allow_none=True)
+    error = fields.Nested(ExecutionErrorSchema, allow_none=True)
     steps = fields.List(fields.Nested(StepLogSchema))

@@ -26,6 +26,10 @@ class WorkflowInSchema(Schema):
                          metadata={"description": "keep payload/result bodies of all runs, failed runs only, or none"})
 
 
+class WorkflowPatchSchema(WorkflowInSchema):
+    """PATCH body: any subset of the writable fields."""
+
+
 class WorkflowSchema(Schema):
     """A workflow as the API shows it."""
 

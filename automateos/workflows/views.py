@@ -11,7 +11,7 @@ from ..engine.service import start_execution
 from ..logs.schemas import ExecutionLogSummarySchema
 from ..pagination import PageArgsSchema, paginate
 from . import service
-from .schemas import RunInSchema, WorkflowInSchema, WorkflowPageSchema, WorkflowSchema
+from .schemas import RunInSchema, WorkflowInSchema, WorkflowPatchSchema, WorkflowPageSchema, WorkflowSchema
 
 blp = Blueprint("workflows", __name__, url_prefix="/api/workflows", description="Workflows (owner only)")
 
@@ -48,7 +48,7 @@ class WorkflowItem(MethodView):
         """Replace a workflow."""
         return service.update(service.get_owned(current_user.id, workflow_id), data)
 
-    @blp.arguments(WorkflowInSchema(partial=True))
+    @blp.arguments(WorkflowPatchSchema(partial=True))
     @blp.response(200, WorkflowSchema)
     def patch(self, data: dict[str, Any], workflow_id: int) -> Any:
         """Change some fields of a workflow."""
