@@ -1,0 +1,127 @@
+"""The ``http_request`` node: calls an HTTP API through the SSRF guard."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import requests
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..base import Node, NodeContext, NodeError
+from ..ssrf import guarded_session
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+MAX_BODY_BYTES = 10 * 1024 * 1024
+_CHUNK_BYTES = 64 * 1024
+
+
+class HttpRequestParams(Schema):
+    """Params of the ``http_request`` node."""
+
+    method = fields.String(load_default="GET", validate=validate.OneOf(METHODS))
+    url = fields.Url(
+        required=True,
+        schemes={"http", "https"},
+        require_tld=False,
+        metadata={"description": "http:// or https:// URL to call."},
+    )
+    headers = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
+    query = fields.Dict(
+        keys=fields.String(),
+        values=fields.Raw(),
+        load_default=dict,
+        metadata={"description": "Query-string parameters; a list value repeats the name."},
+    )
+    json = fields.Raw(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Body sent as JSON (sets Content-Type)."},
+    )
+    body = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Raw text body, instead of json."},
+    )
+    timeout_seconds = fields.Float(load_default=30.0, validate=validate.Range(min=0.1, max=300))
+    fail_on_status = fields.Boolean(
+        load_default=True,
+        metadata={"description": "Fail the step when the response status is 400 or more."},
+    )
+
+    @validates_schema
+    def _one_body(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("json") is not None and data.get("body") is not None:
+            raise ValidationError("Give either json or body, not both.", "body")
+
+
+def _read_body(response: requests.Response, url: str) -> bytes:
+    """The response body, refusing anything over MAX_BODY_BYTES (decoded size)."""
+    too_big = NodeError(
+        f"the response from {url} is larger than {MAX_BODY_BYTES // (1024 * 1024)} MB; refusing to read it"
+    )
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise too_big
+    received = bytearray()
+    for chunk in response.iter_content(_CHUNK_BYTES):
+        received += chunk
+        if len(received) > MAX_BODY_BYTES:
+            raise too_big
+    return bytes(received)
+
+
+def _parse_body(response: requests.Response, raw: bytes) -> Any:
+    """JSON when the content type says so (and it parses), text otherwise."""
+    content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if content_type == "application/json" or content_type.endswith("+json"):
+        if not raw.strip():
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            pass  # a server mislabelling its body still gets its text shown
+    return raw.decode(response.encoding or "utf-8", errors="replace")
+
+
+class HttpRequestNode(Node):
+    """Sends an HTTP request and outputs ``{status, headers, body}``."""
+
+    type = "http_request"
+    name = "HTTP request"
+    description = "Calls a URL and outputs the response status, headers and body."
+    category = "action"
+    params_schema = HttpRequestParams
+    max_retries = 2
+    retry_backoff = 1.0
+    timeout_seconds = 60.0
+
+    def execute(self, ctx: NodeContext, params: dict[str, Any], input: Any) -> dict[str, Any]:
+        """Send the request; a status >= 400 fails the step when ``fail_on_status``."""
+        method, url = params["method"], params["url"]
+        allow_private = bool(ctx.settings.get("HTTP_ALLOW_PRIVATE", False))
+        try:
+            with guarded_session(allow_private=allow_private) as session:
+                response = session.request(
+                    method,
+                    url,
+                    params=params["query"],
+                    headers=params["headers"],
+                    json=params["json"],
+                    data=params["body"].encode() if params["body"] is not None else None,
+                    timeout=params["timeout_seconds"],
+                    stream=True,  # so the size limit applies before the body is in memory
+                )
+                with response:
+                    raw = _read_body(response, url)
+        except requests.RequestException as exc:
+            raise NodeError(f"{method} {url} failed: {exc}") from exc
+        if params["fail_on_status"] and response.status_code >= 400:
+            snippet = raw[:200].decode("utf-8", errors="replace")
+            raise NodeError(
+                f"{method} {url} returned HTTP {response.status_code} {response.reason}: {snippet}"
+            )
+        return {
+            "status": response.status_code,
+            "headers": dict(response.headers),
+            "body": _parse_body(response, raw),
+        }

@@ -1,0 +1,227 @@
+"""Expressions: native values, templates, lenient names, and a sandbox that holds."""
+from __future__ import annotations
+
+import pickle
+from typing import Any
+
+import pytest
+
+from automateos.engine.expressions import (
+    ExpressionError,
+    evaluate_params,
+    expression_problem,
+    is_expression,
+)
+
+SCOPE: dict[str, Any] = {
+    "input": {"body": {"id": "A1", "amount": 200, "tags": ["x", "y"], "_id": 7}},
+    "nodes": {"hook": {"body": {"id": "A1"}}},
+    "trigger": {"method": "POST"},
+    "execution": {"id": 42, "workflow_id": 3, "started_at": "2024-01-01T00:00:00+00:00"},
+}
+
+
+def evaluate(value: Any, node_id: str = "shape") -> Any:
+    return evaluate_params(value, SCOPE, node_id)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("{{ input.body.amount }}", 200),
+        ("{{ input.body.amount * 1.2 }}", 240.0),
+        ("{{ input.body.tags }}", ["x", "y"]),
+        ("{{ input.body }}", SCOPE["input"]["body"]),
+        ("  {{ input.body.amount > 100 }}  ", True),
+        ("{{- input.body.id -}}", "A1"),
+        ("{{ {'a': {'b': 1}} }}", {"a": {"b": 1}}),
+        ("{{ nodes.hook.body.id }}", "A1"),
+        ("{{ trigger.method }}", "POST"),
+        ("{{ execution.id }}", 42),
+        ("{{ input.body._id }}", 7),
+        ("{{ (1, 2) }}", [1, 2]),
+        ("{{ [1, 2]|tojson }}", "[1, 2]"),
+        ("{{ '{\"a\": 1}'|fromjson }}", {"a": 1}),
+    ],
+)
+def test_a_single_expression_keeps_its_native_type(source: str, expected: Any) -> None:
+    result = evaluate(source)
+    assert result == expected
+    assert type(result) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("Order {{ input.body.id }}", "Order A1"),
+        ("{{ input.body.amount }} EUR", "200 EUR"),
+        ("{{ input.body.id }}-{{ execution.id }}", "A1-42"),
+        ("tags: {{ input.body.tags }}", 'tags: ["x", "y"]'),
+        ("flag={{ true }} none={{ none }}", "flag=true none="),
+    ],
+)
+def test_any_other_string_renders_to_text(source: str, expected: str) -> None:
+    assert evaluate(source) == expected
+
+
+def test_params_are_walked_recursively_and_left_untouched() -> None:
+    params = {
+        "fields": {"total": "{{ input.body.amount }}", "label": "id {{ input.body.id }}"},
+        "conditions": [{"left": "{{ input.body.tags }}", "op": "contains", "right": "x"}],
+        "plain": 3,
+    }
+    before = repr(params)
+
+    result = evaluate(params)
+
+    assert result == {
+        "fields": {"total": 200, "label": "id A1"},
+        "conditions": [{"left": ["x", "y"], "op": "contains", "right": "x"}],
+        "plain": 3,
+    }
+    assert repr(params) == before
+
+
+def test_strings_without_braces_are_not_evaluated() -> None:
+    assert evaluate({"a": "50% {% not a statement", "b": "{ single }"}) == {
+        "a": "50% {% not a statement",
+        "b": "{ single }",
+    }
+
+
+def test_missing_names_are_lenient() -> None:
+    assert evaluate("{{ input.nope.deeper }}") is None
+    assert evaluate("{{ nowhere }}") is None
+    assert evaluate("[{{ input.nope.deeper }}]") == "[]"
+    assert evaluate("{{ [input.nope] }}") == [None]
+    assert evaluate("{{ input.nope | default('fallback') }}") == "fallback"
+
+
+def test_now_is_an_iso_utc_timestamp() -> None:
+    assert evaluate("{{ now() }}").endswith("+00:00")
+
+
+def test_is_expression() -> None:
+    assert is_expression("{{ x }}")
+    assert is_expression("a {{ x }} b")
+    assert not is_expression("{ x }")
+    assert not is_expression(12)
+    assert not is_expression(None)
+
+
+SANDBOX_ESCAPES = [
+    "{{ ''.__class__.__mro__ }}",
+    "{{ ''.__class__.__base__.__subclasses__() }}",
+    "{{ cycler.__init__.__globals__ }}",
+    "{{ joiner.__init__.__globals__ }}",
+    "{{ self.__dict__ }}",
+    "text {{ self.__dict__ }}",
+    "{{ input['__class__'] }}",
+    "{{ input.body.tags.append('z') }}",
+    "{{ input.body.update({'a': 1}) }}",
+    "{{ (1).__class__ }}",
+    "x {{ ''.__class__ }} y",
+]
+
+
+@pytest.mark.parametrize("source", SANDBOX_ESCAPES)
+def test_sandbox_escapes_fail_naming_node_param_and_expression(source: str) -> None:
+    with pytest.raises(ExpressionError) as caught:
+        evaluate({"fields": {"total": source}})
+
+    error = caught.value
+    assert (error.node_id, error.param, error.expression) == ("shape", "fields.total", source)
+    assert str(error).startswith(f"node 'shape', param 'fields.total': expression {source!r} failed:")
+
+
+def test_sandbox_escape_does_not_mutate_the_scope() -> None:
+    with pytest.raises(ExpressionError):
+        evaluate("{{ input.body.tags.append('z') }}")
+    assert SCOPE["input"]["body"]["tags"] == ["x", "y"]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ 'a' * 10**9 }}",
+        "{{ 10**9 * 'a' }}",
+        "{{ [0] * 10**9 }}",
+        "{{ 10**(10**10) }}",
+        "{{ 2**100000 }}",
+        "{{ (2**4000) * (2**4000) }}",
+        "{{ '%999999999d' % 1 }}",
+        "{{ '%*d' % (10**9, 1) }}",
+        "{{ '%999999999d'|format(1) }}",
+        "{{ '{:>999999999}'.format(1) }}",
+        "{{ 'a'.ljust(10**9) }}",
+        "{{ 'a'.zfill(10**9) }}",
+        "{{ 'a'|center(10**9) }}",
+        "{{ 'a'|indent(10**9, true) }}",
+        "{{ ('a' * 1000000).replace('a', 'aa') }}",
+        "{{ ('a' * 1000000)|replace('a', 'aa') }}",
+        "{{ 'x'.join(['a' * 100000] * 100) }}",
+        "{{ range(10**9)|list }}",
+    ],
+)
+def test_expressions_that_would_build_huge_values_are_refused(source: str) -> None:
+    with pytest.raises(ExpressionError):
+        evaluate(source)
+
+
+def test_moderate_arithmetic_and_repetition_still_work() -> None:
+    assert evaluate("{{ 'ab' * 3 }}") == "ababab"
+    assert evaluate("{{ 2 ** 10 }}") == 1024
+    assert evaluate("{{ (-1) ** 1000001 }}") == -1
+    assert evaluate("{{ '%05.1f' % 3.14159 }}") == "003.1"
+    assert evaluate("{{ '{} items'.format(3) }}") == "3 items"
+    assert evaluate("{{ 'a'.ljust(3, '.') }}") == "a.."
+    assert evaluate("{{ ', '.join(input.body.tags) }}") == "x, y"
+    assert evaluate("{{ range(3)|list }}") == [0, 1, 2]
+
+
+def test_jinja_power_is_left_associative_so_10_pow_10_pow_10_is_only_a_googol() -> None:
+    # (10**10)**10 == 10**100: harmless, hence allowed; 10**(10**10) is refused above.
+    assert evaluate("{{ 10**10**10 }}") == 10**100
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{% for i in range(3) %}{{ i }}{% endfor %}",
+        "{{ 1 }}{% set x = 2 %}",
+        "{% macro m() %}{% endmacro %}{{ 1 }}",
+    ],
+)
+def test_statements_are_refused(source: str) -> None:
+    with pytest.raises(ExpressionError, match="statements"):
+        evaluate(source)
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        ("{{ 1 / 0 }}", "ZeroDivisionError"),
+        ("{{ unclosed", "TemplateSyntaxError"),
+        ("{{ 'a' + 1 }}", "TypeError"),
+        ("{{ 'a'.upper }}", "not JSON data"),
+        ("{{ lipsum(5) }}", "undefined"),
+    ],
+)
+def test_evaluation_errors_become_expression_errors(source: str, reason: str) -> None:
+    with pytest.raises(ExpressionError, match=reason) as caught:
+        evaluate({"conditions": [{"left": source}]}, node_id="big")
+    assert caught.value.param == "conditions.0.left"
+    assert caught.value.node_id == "big"
+
+
+def test_expression_error_survives_pickling() -> None:
+    error = ExpressionError("n", "p", "{{ x }}", "boom")
+    copy = pickle.loads(pickle.dumps(error))
+    assert str(copy) == str(error) == "node 'n', param 'p': expression '{{ x }}' failed: boom"
+
+
+def test_expression_problem_reports_syntax_only() -> None:
+    assert expression_problem("{{ input.x }}") is None
+    assert expression_problem("{{ 1 / 0 }}") is None  # fails only when run
+    assert "TemplateSyntaxError" in expression_problem("{{ input. }}")
+    assert "statements" in expression_problem("{% if x %}{% endif %}{{ 1 }}")
