@@ -1,8 +1,9 @@
 """The one place that evaluates ``{{ ... }}`` expressions found in node params.
 
-Expressions run in a Jinja2 sandbox: no attribute starting with ``_``, no mutation of
-lists and dicts, no statements (``{% ... %}``), and no operation that builds a huge value
-out of a small expression (``'a' * 10**9``, ``10**10**10``, ``'%999999999d' % 1``).
+Expressions run in a Jinja2 sandbox: no dunder names, no private attributes of objects,
+no mutation of lists and dicts, no statements (``{% ... %}``), and no operation that
+builds a huge value out of a small expression (``'a' * 10**9``, ``10**(10**10)``,
+``'%999999999d' % 1``). Jinja's ``**`` is left-associative: ``10**10**10`` is 10**100.
 A string that is exactly one ``{{ expr }}`` keeps the expression's native type; any other
 string is rendered as a template to a str. Names that do not exist are lenient: ``None``
 in a single expression, an empty string in a template.
@@ -59,13 +60,9 @@ class ExpressionError(Exception):
         )
 
 
-def _too_large(what: str) -> SecurityError:
-    return SecurityError(f"{what} would be too large (limit {MAX_RESULT_LENGTH:,})")
-
-
-def _check_length(length: int, what: str = "the result") -> None:
+def _check_length(length: int) -> None:
     if length > MAX_RESULT_LENGTH:
-        raise _too_large(what)
+        raise SecurityError(f"the result would be too large (limit {MAX_RESULT_LENGTH:,})")
 
 
 def _check_printf_format(fmt: str) -> None:
@@ -312,26 +309,24 @@ def _evaluate_string(source: str, scope: dict[str, Any], node_id: str, param: st
         raise ExpressionError(node_id, param or "(params)", source, _reason(exc)) from exc
 
 
-def evaluate_params(params: Any, scope: dict[str, Any], node_id: str, _path: str = "") -> Any:
+def evaluate_params(params: Any, scope: dict[str, Any], node_id: str) -> Any:
     """Evaluate every expression inside ``params`` (dicts and lists walked recursively).
 
     ``scope`` holds the names expressions may use (``input``, ``nodes``, ``trigger``,
     ``execution``). Returns new containers; ``params`` is left untouched. Raises
     :class:`ExpressionError` naming the node, the param path and the expression.
     """
-    if isinstance(params, dict):
-        return {
-            key: evaluate_params(value, scope, node_id, _join(_path, key))
-            for key, value in params.items()
-        }
-    if isinstance(params, list):
-        return [
-            evaluate_params(value, scope, node_id, _join(_path, index))
-            for index, value in enumerate(params)
-        ]
-    if is_expression(params):
-        return _evaluate_string(params, scope, node_id, _path)
-    return params
+    return _walk(params, scope, node_id, "")
+
+
+def _walk(value: Any, scope: dict[str, Any], node_id: str, path: str) -> Any:
+    if isinstance(value, dict):
+        return {key: _walk(item, scope, node_id, _join(path, key)) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_walk(item, scope, node_id, _join(path, index)) for index, item in enumerate(value)]
+    if is_expression(value):
+        return _evaluate_string(value, scope, node_id, path)
+    return value
 
 
 def _join(path: str, key: Any) -> str:
