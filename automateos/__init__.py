@@ -41,10 +41,11 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     errors.init_app(app)
     _register_blueprints(app)
 
-    from . import auth, engine, logs
+    from . import auth, engine, events, logs
 
     auth.init_app(app)
     logs.init_app(app)
+    events.init_app(app)
     engine.init_app(app)
     _register_health(app)
     return app

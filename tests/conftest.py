@@ -18,7 +18,7 @@ os.environ["AUTOMATEOS_REDIS_NAMESPACE"] = f"automateos-test-{os.getpid()}"
 os.environ["AUTOMATEOS_ENV"] = "testing"
 
 import pytest
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
@@ -71,6 +71,8 @@ def drain(timeout: float = 30.0) -> None:
 def clean_state(app: Flask):
     """Each test starts with empty tables, an empty queue and fresh rate limits."""
     yield
+    if has_app_context():  # pytest-flask keeps a request context (and its session) open
+        db.session.remove()
     try:
         drain()
     finally:
