@@ -5,7 +5,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, redirect
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
@@ -63,6 +63,11 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_health(app: Flask) -> None:
+    @app.get("/")
+    def index() -> Any:
+        """Until the dashboard is served here, the front door is the API's browsable docs."""
+        return redirect("/api/docs")
+
     @app.get("/healthz")
     def healthz() -> Any:
         """Liveness: the process answers."""
