@@ -191,7 +191,8 @@ def test_a_message_delivered_twice_runs_the_step_once(app, client, user, server)
     assert steps_by_node(user.get(f"/api/logs/{log_id}").get_json())["call"]["attempts"] == 1
 
 
-def test_reconciler_finishes_a_run_whose_message_was_lost(app, client, user):
+def start_and_lose_the_message(client, user) -> int:
+    """Trigger a run while the worker is paused, then drop the queued message."""
     wf = user.create_workflow(webhook_flow({"id": "t", "type": "transform", "params": {"fields": {"ok": True}}}))
     worker = broker_module._worker
     worker.pause()
@@ -201,6 +202,11 @@ def test_reconciler_finishes_a_run_whose_message_was_lost(app, client, user):
     finally:
         worker.resume()
     drain()
+    return log_id
+
+
+def test_reconciler_finishes_a_run_whose_message_was_lost(app, client, user):
+    log_id = start_and_lose_the_message(client, user)
     with app.app_context():
         assert db.session.get(ExecutionLog, log_id).status == "queued"
         result = app.test_cli_runner().invoke(args=["executions", "reconcile", "--older-than", "0"])
@@ -210,14 +216,7 @@ def test_reconciler_finishes_a_run_whose_message_was_lost(app, client, user):
 
 
 def test_execution_time_limit_fails_a_stalled_run(app, client, user):
-    wf = user.create_workflow(webhook_flow({"id": "t", "type": "transform", "params": {"fields": {"ok": True}}}))
-    worker = broker_module._worker
-    worker.pause()
-    try:
-        log_id = hook(client, wf, {}).get_json()["log_id"]
-        broker.flush(QUEUE)
-    finally:
-        worker.resume()
+    log_id = start_and_lose_the_message(client, user)
     app.config["EXECUTION_TIME_LIMIT_SECONDS"] = 0
     try:
         with app.app_context():
