@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from config import Config, ProductionConfig, config_from_env
 
-from . import errors
+from . import errors, routing
 from .extensions import api, db, jwt, limiter, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -38,6 +38,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     limiter.init_app(app)
     api.init_app(app)
+    routing.init_app(app, api)
     errors.init_app(app)
     _register_blueprints(app)
 

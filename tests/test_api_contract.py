@@ -34,6 +34,9 @@ def test_swagger_ui_is_served(client):
     ("get", "/api/no-such-thing", 404),
     ("delete", "/api/auth/me", 405),
     ("get", "/api/workflows/abc", 404),
+    ("get", "/api/workflows/0", 404),
+    ("patch", "/api/workflows/99999999999999999999999", 404),
+    ("get", "/api/logs/-1", 404),
 ])
 def test_routing_errors_use_the_error_shape(client, method, url, code):
     assert_error(getattr(client, method)(url), code)

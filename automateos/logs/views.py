@@ -13,7 +13,7 @@ from .schemas import ExecutionLogPublicSchema
 blp = Blueprint("logs", __name__, url_prefix="/api", description="Execution logs (owner only)")
 
 
-@blp.route("/logs/<int:log_id>")
+@blp.route("/logs/<id:log_id>")
 class LogItem(MethodView):
     decorators = [jwt_required()]
 

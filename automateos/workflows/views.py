@@ -33,7 +33,7 @@ class Workflows(MethodView):
         return service.create(current_user.id, data)
 
 
-@blp.route("/<int:workflow_id>")
+@blp.route("/<id:workflow_id>")
 class WorkflowItem(MethodView):
     decorators = [jwt_required()]
 
@@ -60,7 +60,7 @@ class WorkflowItem(MethodView):
         service.delete(service.get_owned(current_user.id, workflow_id))
 
 
-@blp.route("/<int:workflow_id>/run")
+@blp.route("/<id:workflow_id>/run")
 class WorkflowRun(MethodView):
     decorators = [jwt_required()]
 
