@@ -72,6 +72,14 @@ class Config:
     # Embedded mode runs the worker and the scheduler inside the web process.
     RUN_EMBEDDED_SERVICES = not _is_flask_maintenance_command()
 
+    # Live events (docs/events.md): per-user stream cap and idle expiry, SSE ping and
+    # reconnect delay, lifetime of the stream token that EventSource puts in its URL.
+    EVENTS_STREAM_MAXLEN = _int("EVENTS_STREAM_MAXLEN", 1000)
+    EVENTS_STREAM_TTL_SECONDS = _int("EVENTS_STREAM_TTL_SECONDS", 7 * 86400)
+    EVENTS_PING_SECONDS = float(os.environ.get("EVENTS_PING_SECONDS", 15))
+    EVENTS_RETRY_MS = _int("EVENTS_RETRY_MS", 3000)
+    EVENTS_TOKEN_SECONDS = _int("EVENTS_TOKEN_SECONDS", 60)
+
     LOG_RETENTION_DAYS = _int("LOG_RETENTION_DAYS", 30)
     LOG_RETENTION_MAX_PER_WORKFLOW = _int("LOG_RETENTION_MAX_PER_WORKFLOW", 10_000)
     RETENTION_INTERVAL_SECONDS = _int("RETENTION_INTERVAL_SECONDS", 3600)

@@ -56,14 +56,43 @@ def request_payload(body: bytes) -> dict[str, Any]:
 
 
 def wait_until_finished(log_id: int, timeout: float) -> ExecutionLog | None:
-    """The run once finished, or None if it still runs after ``timeout`` seconds."""
+    """The run once finished, or None if it still runs after ``timeout`` seconds.
+
+    Waits on the event bus, not by polling: it subscribes to the owner's events first and
+    only then reads the run once, so a finish committed in between is never missed.
+    """
+    from ..events import EventIdTooOld, get_bus
+
+    owner_id = db.session.scalar(db.select(ExecutionLog.owner_id).where(ExecutionLog.id == log_id))
+    if owner_id is None:
+        return None
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        db.session.rollback()  # see other transactions' commits
+
+    def finished() -> ExecutionLog | None:
+        db.session.rollback()  # a new transaction sees the commits made meanwhile
         log = db.session.get(ExecutionLog, log_id, populate_existing=True)
-        if log is not None and log.status in FINISHED_EXECUTION:
-            return log
-        time.sleep(0.05)
+        return log if log is not None and log.status in FINISHED_EXECUTION else None
+
+    def finishes(event: Any) -> bool:
+        return event.type == "execution.updated" and event.log_id == log_id and \
+            json.loads(event.data).get("status") in FINISHED_EXECUTION
+
+    try:
+        with get_bus().subscribe(owner_id) as subscription:
+            if (log := finished()) is not None:
+                return log
+            db.session.rollback()  # hold no database connection while waiting
+            while (remaining := deadline - time.monotonic()) > 0:
+                try:
+                    if any(finishes(event) for event in subscription.wait(remaining)):
+                        return finished()
+                except EventIdTooOld as exc:  # fell behind the buffer: the database knows
+                    subscription.seek(exc.latest)
+                    if (log := finished()) is not None:
+                        return log
+    except Exception:  # the bus is down: answer with what the database says now
+        current_app.logger.exception("waiting for execution %s on the event bus failed", log_id)
+        return finished()
     return None
 
 
