@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, column, func, text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..db_types import BigIntId, JSONType, UTCDateTime, utcnow
@@ -16,6 +16,20 @@ STEP_STATUSES = ("pending", "running", "success", "failed", "skipped")
 FINISHED_STEP = ("success", "failed", "skipped")
 TRIGGERS = ("webhook", "manual", "schedule", "retry")
 
+# PostgreSQL: an immutable SQL function (migration 0002) that joins a run's bodies into
+# the one text the ``q`` search matches; its trigram GIN index serves ``ILIKE '%q%'``.
+SEARCH_TEXT_FUNCTION = "automateos_log_search_text"
+
+
+def search_text_index() -> Index:
+    """The trigram index of the ``q`` search (PostgreSQL only: ``info["only_on"]``)."""
+    document = getattr(func, SEARCH_TEXT_FUNCTION)(column("payload"), column("result"), column("error"))
+    return Index(
+        "ix_execution_logs_search", document.label("search_text"),
+        postgresql_using="gin", postgresql_ops={"search_text": "gin_trgm_ops"},
+        info={"only_on": "postgresql"},
+    ).ddl_if(dialect="postgresql")
+
 
 class ExecutionLog(db.Model):
     """The record of one run. Bodies (payload, result, definition) are deferred so lists
@@ -26,6 +40,16 @@ class ExecutionLog(db.Model):
         Index("ix_execution_logs_workflow_started", "workflow_id", "started_at", "id"),
         Index("ix_execution_logs_owner_started", "owner_id", "started_at", "id"),
         Index("ix_execution_logs_status_updated", "status", "updated_at"),
+        # Lists and counts filtered by status; retention and cleanup walk it per status.
+        Index("ix_execution_logs_workflow_status_started", "workflow_id", "status", "started_at", "id"),
+        # "What failed lately" across all of an owner's workflows.
+        Index("ix_execution_logs_owner_failed", "owner_id", "started_at", "id",
+              postgresql_where=text("status = 'failed'"), sqlite_where=text("status = 'failed'")),
+        # Deleting a run sets retry_of of its re-runs to NULL: without this index every
+        # deleted row would scan the table.
+        Index("ix_execution_logs_retry_of", "retry_of",
+              postgresql_where=text("retry_of IS NOT NULL"), sqlite_where=text("retry_of IS NOT NULL")),
+        search_text_index(),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)

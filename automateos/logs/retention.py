@@ -1,0 +1,220 @@
+"""Deleting execution logs: the retention policy, cleanups, and reclaiming the space.
+
+Every deletion goes through :func:`purge_logs`. It walks one (workflow, status) range of
+the index ``ix_execution_logs_workflow_status_started`` at a time, oldest first, and
+deletes a bounded batch of ids per transaction: memory stays flat however many rows go,
+locks are held for one batch only (new runs are inserted meanwhile, never blocked), and
+only finished runs are ever selected, so queued and running executions survive.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable, Iterator
+
+from flask import current_app
+from sqlalchemy import BigInteger, ColumnElement, any_, bindparam, func, literal, select, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from ..db_types import UTCDateTime, utcnow
+from ..extensions import db
+from ..workflows.models import Workflow
+from .models import FINISHED_EXECUTION, ExecutionLog, StepLog
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = 2000
+WORKFLOW_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class Purge:
+    """Which finished runs to delete: started before ``before`` (or, with ``before_id``,
+    before the run (before, before_id) in (started_at, id) order), of ``statuses``,
+    optionally of one owner or one workflow.
+
+    Parameters:
+        before: the cut-off on ``started_at`` (exclusive).
+        statuses: a subset of the finished statuses (success, failed).
+        owner_id: only this owner's runs.
+        workflow_id: only this workflow's runs.
+        before_id: makes the cut-off the exact position of one run.
+    """
+
+    before: datetime
+    statuses: tuple[str, ...] = FINISHED_EXECUTION
+    owner_id: int | None = None
+    workflow_id: int | None = None
+    before_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.statuses or not set(self.statuses) <= set(FINISHED_EXECUTION):
+            raise ValueError(f"only finished runs can be deleted, not {self.statuses!r}")
+
+    def age_condition(self) -> ColumnElement[bool]:
+        """started_at (and id) before the cut-off."""
+        if self.before_id is None:
+            return ExecutionLog.started_at < self.before
+        return tuple_(ExecutionLog.started_at, ExecutionLog.id) < tuple_(
+            literal(self.before, UTCDateTime()), literal(self.before_id, BigInteger())
+        )
+
+
+def _among(column: ColumnElement, ids: list[int]) -> ColumnElement[bool]:
+    # One array parameter on PostgreSQL instead of thousands of bound values.
+    if db.engine.dialect.name == "postgresql":
+        return column == any_(bindparam("ids", ids, type_=ARRAY(BigInteger())))
+    return column.in_(ids)
+
+
+def _workflow_ids(purge: Purge) -> Iterator[int]:
+    """The workflows in the purge's scope, by pages of ids."""
+    if purge.workflow_id is not None:
+        yield purge.workflow_id
+        return
+    last = 0
+    while True:
+        query = select(Workflow.id).where(Workflow.id > last).order_by(Workflow.id).limit(WORKFLOW_PAGE)
+        if purge.owner_id is not None:
+            query = query.where(Workflow.owner_id == purge.owner_id)
+        ids = db.session.scalars(query).all()
+        if not ids:
+            return
+        yield from ids
+        last = ids[-1]
+
+
+def matching_counts(purge: Purge) -> list[tuple[int, str, int]]:
+    """(workflow_id, status, count) of the runs the purge would delete."""
+    query = (
+        select(ExecutionLog.workflow_id, ExecutionLog.status, func.count())
+        .where(ExecutionLog.status.in_(purge.statuses), purge.age_condition())
+        .group_by(ExecutionLog.workflow_id, ExecutionLog.status)
+        .order_by(ExecutionLog.workflow_id, ExecutionLog.status)
+    )
+    if purge.workflow_id is not None:
+        query = query.where(ExecutionLog.workflow_id == purge.workflow_id)
+    elif purge.owner_id is not None:
+        query = query.where(ExecutionLog.owner_id == purge.owner_id)
+    return [(wf, status, n) for wf, status, n in db.session.execute(query)]
+
+
+def delete_logs(ids: list[int]) -> int:
+    """Delete finished runs by id with their steps (in the current transaction)."""
+    db.session.execute(StepLog.__table__.delete().where(_among(StepLog.__table__.c.log_id, ids)))
+    table = ExecutionLog.__table__
+    result = db.session.execute(table.delete().where(_among(table.c.id, ids), table.c.status.in_(FINISHED_EXECUTION)))
+    return result.rowcount
+
+
+def _purge_range(workflow_id: int, status: str, purge: Purge, batch_size: int,
+                 progress: Callable[[int], None] | None) -> int:
+    deleted = 0
+    after: tuple[datetime, int] | None = None
+    while True:
+        query = select(ExecutionLog.started_at, ExecutionLog.id).where(
+            ExecutionLog.workflow_id == workflow_id, ExecutionLog.status == status, purge.age_condition()
+        )
+        if after is not None:  # keyset: never walk the index entries of rows already gone
+            query = query.where(tuple_(ExecutionLog.started_at, ExecutionLog.id) > tuple_(
+                literal(after[0], UTCDateTime()), literal(after[1], BigInteger())))
+        rows = db.session.execute(query.order_by(ExecutionLog.started_at, ExecutionLog.id).limit(batch_size)).all()
+        if not rows:
+            break
+        count = delete_logs([row.id for row in rows])
+        db.session.commit()  # one short transaction per batch
+        deleted += count
+        if progress is not None:
+            progress(count)
+        if len(rows) < batch_size:
+            break
+        after = (rows[-1].started_at, rows[-1].id)
+    return deleted
+
+
+def purge_logs(purge: Purge, *, batch_size: int = DEFAULT_BATCH_SIZE,
+               progress: Callable[[int], None] | None = None) -> int:
+    """Delete the runs a purge selects, in batches of ``batch_size`` (each committed);
+    ``progress`` is called with the count of every batch. Returns how many were deleted."""
+    db.session.commit()  # start from a clean transaction: each batch commits
+    deleted = 0
+    for workflow_id in _workflow_ids(purge):
+        for status in purge.statuses:
+            deleted += _purge_range(workflow_id, status, purge, batch_size, progress)
+    return deleted
+
+
+def _policies() -> Iterator[tuple[int, int | None, int | None]]:
+    last = 0
+    while True:
+        rows = db.session.execute(
+            select(Workflow.id, Workflow.retention_days, Workflow.keep_failed_days)
+            .where(Workflow.id > last).order_by(Workflow.id).limit(WORKFLOW_PAGE)
+        ).all()
+        if not rows:
+            return
+        yield from ((r.id, r.retention_days, r.keep_failed_days) for r in rows)
+        last = rows[-1].id
+
+
+def apply_retention_policy(now: datetime | None = None, *, batch_size: int = DEFAULT_BATCH_SIZE) -> dict[str, int]:
+    """Delete the runs past the retention policy; returns counts ``expired`` and ``over_limit``.
+
+    Per workflow: successful runs older than its ``retention_days`` (else
+    ``LOG_RETENTION_DAYS``), failed runs older than its ``keep_failed_days`` (else the
+    same days as successes), then finished runs beyond the newest
+    ``LOG_RETENTION_MAX_PER_WORKFLOW`` runs. A setting of 0 turns that rule off.
+    Queued and running runs are never deleted.
+    """
+    config = current_app.config
+    now = now or utcnow()
+    default_days = int(config["LOG_RETENTION_DAYS"])
+    max_per_workflow = int(config["LOG_RETENTION_MAX_PER_WORKFLOW"])
+    report = {"expired": 0, "over_limit": 0}
+    for workflow_id, retention_days, keep_failed_days in _policies():
+        days = retention_days or default_days
+        for status, status_days in (("success", days), ("failed", keep_failed_days or days)):
+            if status_days:
+                report["expired"] += purge_logs(Purge(before=now - timedelta(days=status_days), statuses=(status,),
+                                                      workflow_id=workflow_id), batch_size=batch_size)
+        if max_per_workflow:
+            last_kept = db.session.execute(
+                select(ExecutionLog.started_at, ExecutionLog.id).where(ExecutionLog.workflow_id == workflow_id)
+                .order_by(ExecutionLog.started_at.desc(), ExecutionLog.id.desc()).offset(max_per_workflow - 1).limit(1)
+            ).first()
+            if last_kept is not None:
+                report["over_limit"] += purge_logs(Purge(before=last_kept.started_at, before_id=last_kept.id,
+                                                         workflow_id=workflow_id), batch_size=batch_size)
+    db.session.commit()
+    if report["expired"] or report["over_limit"]:
+        logger.info("retention deleted %(expired)d expired run(s) and %(over_limit)d over the per-workflow limit", report)
+        reclaim_space()
+    return report
+
+
+def reclaim_space() -> str:
+    """Make the space of deleted rows reusable, and say what was done.
+
+    SQLite (incremental auto-vacuum, set by migration 0002): ``PRAGMA incremental_vacuum``
+    hands the free pages back to the filesystem, then ``wal_checkpoint(TRUNCATE)``
+    empties the WAL file. PostgreSQL: autovacuum marks dead rows reusable on its own;
+    nothing to run here (see docs/history.md for VACUUM and pg_repack).
+    """
+    if db.engine.dialect.name != "sqlite":
+        return "PostgreSQL: autovacuum makes the freed space reusable (VACUUM ANALYZE to do it now)."
+    db.session.commit()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        page_size = conn.exec_driver_sql("PRAGMA page_size").scalar() or 0
+        free_before = conn.exec_driver_sql("PRAGMA freelist_count").scalar() or 0
+        incremental = conn.exec_driver_sql("PRAGMA auto_vacuum").scalar() == 2
+        if incremental and free_before:
+            # executescript steps the pragma to the end; execute() would free one page.
+            conn.connection.dbapi_connection.executescript("PRAGMA incremental_vacuum;")
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        free_after = conn.exec_driver_sql("PRAGMA freelist_count").scalar() or 0
+    returned = (free_before - free_after) * page_size
+    if incremental:
+        return f"SQLite: incremental vacuum returned {returned / 1e6:.1f} MB to the filesystem."
+    return (f"SQLite: {free_after * page_size / 1e6:.1f} MB of free pages will be reused; "
+            "run VACUUM to shrink the file (auto_vacuum is off on this database).")
