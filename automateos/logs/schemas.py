@@ -10,6 +10,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from ..pagination import DEFAULT_LIMIT, MAX_LIMIT
+from ..routing import MAX_ID
 from .models import EXECUTION_STATUSES, FINISHED_EXECUTION, TRIGGERS
 
 
@@ -81,7 +82,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         started, log_id = raw.split("|")
         when = datetime.fromisoformat(started)
-        if when.tzinfo is None or int(log_id) < 1:
+        if when.tzinfo is None or not 1 <= int(log_id) <= MAX_ID:
             raise ValueError(cursor)
         return when, int(log_id)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
@@ -142,7 +143,7 @@ class LogFilterArgsSchema(Schema):
 class OwnerLogFilterArgsSchema(LogFilterArgsSchema):
     """The filters over all of the caller's workflows."""
 
-    workflow_id = fields.Integer(validate=validate.Range(min=1))
+    workflow_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 
 
 class _PageArgs(Schema):
@@ -197,7 +198,7 @@ class CleanupArgsSchema(Schema):
                           metadata={"description": "delete runs that started more than this many days ago"})
     status = fields.String(validate=validate.OneOf(FINISHED_EXECUTION),
                            metadata={"description": "only runs of this status (queued and running are never deleted)"})
-    workflow_id = fields.Integer(validate=validate.Range(min=1))
+    workflow_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     dry_run = fields.Boolean(load_default=False, metadata={"description": "count, delete nothing"})
 
 

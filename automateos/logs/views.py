@@ -25,7 +25,7 @@ def _page(args: dict[str, Any], workflow_id: int | None = None) -> dict[str, Any
                              limit=args["limit"], offset=args["offset"], cursor=args.get("cursor"))
 
 
-@blp.route("/workflows/<int:workflow_id>/logs")
+@blp.route("/workflows/<id:workflow_id>/logs")
 class WorkflowLogs(MethodView):
     decorators = [jwt_required()]
 
@@ -38,7 +38,7 @@ class WorkflowLogs(MethodView):
         return _page(args, workflow_id)
 
 
-@blp.route("/workflows/<int:workflow_id>/logs/count")
+@blp.route("/workflows/<id:workflow_id>/logs/count")
 class WorkflowLogCount(MethodView):
     decorators = [jwt_required()]
 
@@ -88,7 +88,7 @@ class LogCleanup(MethodView):
                                     workflow_id=args.get("workflow_id"), dry_run=args["dry_run"])
 
 
-@blp.route("/logs/<int:log_id>")
+@blp.route("/logs/<id:log_id>")
 class LogItem(MethodView):
     decorators = [jwt_required()]
 
@@ -99,7 +99,7 @@ class LogItem(MethodView):
         return service.get_owned_log(current_user.id, log_id, full=True)
 
 
-@blp.route("/logs/<int:log_id>/retry")
+@blp.route("/logs/<id:log_id>/retry")
 class LogRetry(MethodView):
     decorators = [jwt_required()]
 

@@ -201,6 +201,22 @@ def test_bad_arguments_are_422(user, workflow, query):
         assert_error(user.get(f"/api/workflows/{workflow['id']}/logs/count", query_string=query), 422)
 
 
+def test_a_workflow_id_that_cannot_exist_is_422(user):
+    assert_error(user.get("/api/logs", query_string={"workflow_id": 2**63}), 422)
+    assert_error(user.delete("/api/logs/cleanup", query_string={"days": 1, "workflow_id": 2**63}), 422)
+
+
+def test_every_history_endpoint_is_documented_with_the_product_schema_names(client):
+    spec = client.get("/api/openapi.json").get_json()
+    for method, path in (("get", "/api/workflows/{workflow_id}/logs"), ("get", "/api/workflows/{workflow_id}/logs/count"),
+                         ("get", "/api/logs"), ("get", "/api/logs/count"), ("get", "/api/logs/{log_id}"),
+                         ("post", "/api/logs/{log_id}/retry"), ("delete", "/api/logs/cleanup")):
+        assert method in spec["paths"].get(path, {}), f"{method.upper()} {path} is not documented"
+    page = spec["components"]["schemas"]["ExecutionLogPage"]["properties"]["items"]["items"]
+    assert page["$ref"].endswith("/ExecutionLogSummary")
+    assert "ExecutionLogPublic" in spec["components"]["schemas"]
+
+
 def test_cursor_and_offset_together_are_422(user, workflow, add_logs):
     add_logs(workflow, 3)
     cursor = user.get(f"/api/workflows/{workflow['id']}/logs?limit=1").get_json()["next_cursor"]
