@@ -18,6 +18,7 @@ import weakref
 from abc import ABC, abstractmethod
 from collections import deque
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 EventId = tuple[int, int]
@@ -54,6 +55,12 @@ class Event:
     data: str
     workflow_id: int | None = None
     log_id: int | None = None
+
+    @cached_property
+    def sse(self) -> bytes:
+        """This event as one Server-Sent Events message, encoded once however many
+        streams send it."""
+        return f"id: {self.id}\nevent: {self.type}\ndata: {self.data}\n\n".encode()
 
 
 @dataclass(frozen=True)

@@ -39,10 +39,10 @@ class StreamFilter:
         )
 
 
-def frame(type: str, data: Any, id: str | None = None) -> str:
-    """One SSE message; ``data`` is JSON text or a value to serialise."""
-    text = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
-    return (f"id: {id}\n" if id else "") + f"event: {type}\ndata: {text}\n\n"
+def frame(type: str, data: Any, id: str | None = None) -> bytes:
+    """One SSE message of the stream's own (``events.*``); ``data`` is serialised."""
+    text = json.dumps(data, separators=(",", ":"))
+    return ((f"id: {id}\n" if id else "") + f"event: {type}\ndata: {text}\n\n").encode()
 
 
 def track(bus: EventBus) -> None:
@@ -64,13 +64,13 @@ def is_shutting_down() -> bool:
 
 
 def event_stream(bus: EventBus, user_id: int, last_event_id: str | None, stream_filter: StreamFilter, *,
-                 ping_seconds: float, retry_ms: int) -> Iterator[str]:
+                 ping_seconds: float, retry_ms: int) -> Iterator[bytes]:
     """The frames of one client's stream: at once a ``retry:`` and a comment; then the
     replay after ``last_event_id`` (or ``events.reset``); ``events.ready``; then live
     events as they are published, with a ``: ping`` every ``ping_seconds``."""
     subscription = None
     try:
-        yield f"retry: {retry_ms}\n: stream open\n\n"
+        yield f"retry: {retry_ms}\n: stream open\n\n".encode()
         subscription = bus.subscribe(user_id, last_event_id)
         if subscription.reset:
             yield _reset(subscription.position, last_event_id)
@@ -84,13 +84,15 @@ def event_stream(bus: EventBus, user_id: int, last_event_id: str | None, stream_
                 subscription.seek(exc.latest)
                 yield _reset(exc.latest, exc.requested)
                 continue
-            yield from (frame(e.type, e.data, e.id) for e in events if stream_filter.matches(e))
+            # Events that came together leave in one write.
+            if chunk := b"".join(e.sse for e in events if stream_filter.matches(e)):
+                yield chunk
             if replaying and len(events) < subscription.batch_size:
                 replaying, next_ping = False, time.monotonic() + ping_seconds
                 yield frame("events.ready", {"last_event_id": subscription.position}, subscription.position)
             elif not replaying and time.monotonic() >= next_ping:
                 next_ping = time.monotonic() + ping_seconds
-                yield ": ping\n\n"
+                yield b": ping\n\n"
     except Exception:  # Redis went away: end the stream, the client reconnects with its id
         logger.warning("event stream of user %s ended by an error", user_id, exc_info=True)
     finally:

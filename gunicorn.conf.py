@@ -1,0 +1,77 @@
+"""Gunicorn settings: ``gunicorn -c gunicorn.conf.py`` (Procfile, render.yaml, bench/sse.py).
+
+Worker class: gevent. Every open ``GET /api/events`` stream holds its worker's attention
+for hours; with gevent a stream is a greenlet blocked in Redis ``XREAD`` and 1,000 of them
+cost little, while gthread needs one OS thread per stream. Measured with bench/sse.py
+(docs/events.md, "Serving"). gevent's monkey patching makes redis-py cooperative, and
+psycopg 3 sees the patched ``select`` and waits through it instead of blocking in C
+(``psycopg.waiting``), so database calls yield to other greenlets too. That is why
+nothing here imports the app: it must load in the worker, after patching.
+
+Graceful shutdown (SIGTERM): open streams end at once instead of holding the worker for
+``graceful_timeout``; EventSource reconnects after ``retry:`` with its Last-Event-ID.
+
+Environment: ``PORT`` / ``GUNICORN_BIND``, ``WEB_CONCURRENCY`` (workers),
+``GUNICORN_WORKER_CLASS`` (gevent | gthread), ``GUNICORN_WORKER_CONNECTIONS`` (gevent:
+concurrent connections per worker), ``GUNICORN_THREADS`` (gthread).
+"""
+import logging
+import os
+import signal
+import threading
+
+wsgi_app = "wsgi:app"
+bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gevent")
+# gevent: open connections per worker, streams included. gthread: threads per worker,
+# and every open stream occupies one.
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "2000"))
+threads = int(os.environ.get("GUNICORN_THREADS", "600"))
+backlog = 2048
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+preload_app = False  # psycopg must be imported after gevent patched the worker
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG")  # e.g. "-"; off by default
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def _close_streams() -> None:
+    from automateos.events import shutdown_streams
+
+    shutdown_streams()
+
+
+def post_worker_init(worker) -> None:
+    """Close the event streams as soon as the worker is told to stop gracefully."""
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def on_term(signum, frame):
+        # Not in the handler itself: closing streams takes locks the handler may interrupt
+        # (under gevent, in a greenlet: the handler may not block, even to start a thread).
+        if worker_class == "gevent":
+            import gevent
+
+            gevent.spawn(_close_streams)
+        else:
+            threading.Thread(target=_close_streams, name="close-event-streams", daemon=True).start()
+        if callable(previous):
+            previous(signum, frame)
+
+    signal.signal(signal.SIGTERM, on_term)
+    if worker_class == "gevent":
+        import psycopg.waiting
+
+        logging.getLogger("gunicorn.error").info(
+            "worker %s: psycopg waits with %s", worker.pid, psycopg.waiting.wait.__name__)
+
+
+def worker_int(worker) -> None:
+    """SIGINT/SIGQUIT: the worker stops now; tell the streams first."""
+    _close_streams()
+
+
+def worker_exit(server, worker) -> None:
+    """The worker is leaving: nothing may keep streaming."""
+    _close_streams()
