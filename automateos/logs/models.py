@@ -42,6 +42,8 @@ class ExecutionLog(db.Model):
         Index("ix_execution_logs_status_updated", "status", "updated_at"),
         # Lists and counts filtered by status; retention and cleanup walk it per status.
         Index("ix_execution_logs_workflow_status_started", "workflow_id", "status", "started_at", "id"),
+        # Cleanups of everyone's history walk it oldest first, in the order rows were written.
+        Index("ix_execution_logs_started", "started_at", "id"),
         # "What failed lately" across all of an owner's workflows.
         Index("ix_execution_logs_owner_failed", "owner_id", "started_at", "id",
               postgresql_where=text("status = 'failed'"), sqlite_where=text("status = 'failed'")),

@@ -21,6 +21,7 @@ TABLE = "execution_logs"
 # name, columns, partial-index predicate (None: a full index)
 BTREE_INDEXES = (
     ("ix_execution_logs_workflow_status_started", ["workflow_id", "status", "started_at", "id"], None),
+    ("ix_execution_logs_started", ["started_at", "id"], None),
     ("ix_execution_logs_owner_failed", ["owner_id", "started_at", "id"], "status = 'failed'"),
     ("ix_execution_logs_retry_of", ["retry_of"], "retry_of IS NOT NULL"),
 )
