@@ -77,6 +77,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--repeat", type=int, default=100, help="measured calls per query")
     p.add_argument("--batch-size", type=int, default=None, help="--batch-size of the cleanup (default: the CLI's)")
     p.add_argument("--senders", type=int, default=4, help="threads posting webhooks during the cleanup")
+    p.add_argument("--webhook-rate", type=float, default=50.0,
+                   help="webhooks per second during the cleanup, all senders together (0: as fast as they can)")
     p.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432",
                    help="PostgreSQL server (no database name); its 'postgres' database is used to create ours")
     p.add_argument("--database", default="automateos_bench_logs", help="database created (and dropped) for the run")
@@ -299,7 +301,8 @@ def search_plan(setup: Setup, conninfo: str, term: str) -> str:
     with setup.app.app_context():
         from automateos.extensions import db
 
-        compiled = page_query(LogFilter(setup.owner_id, q=term), 51).compile(db.engine)
+        compiled = page_query(LogFilter(setup.owner_id, q=term), 51).compile(
+            db.engine, compile_kwargs={"render_postcompile": True})
     with psycopg.connect(conninfo) as conn:
         rows = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + compiled.string, compiled.params).fetchall()
     return "\n".join(r[0] for r in rows)
@@ -315,16 +318,20 @@ def run_queries(setup: Setup, conninfo: str, loaded: Loaded, repeat: int) -> tup
         page = setup.client.get(f"{base}?limit=1&offset={depth - 1}", headers=setup.headers).get_json()
         return page["next_cursor"]
 
-    depth50k, depth400k = cursor_at(50_000), cursor_at(min(400_000, loaded.rows // 2 - 100))
+    deep = min(400_000, loaded.rows // 2 - 100)
+    depth50k, deep_cursor = cursor_at(50_000), cursor_at(deep)
+    small = f"/api/workflows/{setup.workflows[5]['id']}/logs"  # one of 19 sharing half the runs
     order_ids = [f"ORD-{rng.randrange(1, loaded.rows):07d}" for _ in range(repeat)]
     emails = [f"customer{rng.randint(1, 50000)}@example.com" for _ in range(repeat)]
     results: dict[str, Any] = {
         "first page (50)": measure(setup, repeat, lambda n: base),
         "cursor page at depth 50,000": measure(setup, repeat, lambda n: f"{base}?cursor={depth50k}"),
-        "cursor page at depth 400,000": measure(setup, repeat, lambda n: f"{base}?cursor={depth400k}"),
+        f"cursor page at depth {deep:,}": measure(setup, repeat, lambda n: f"{base}?cursor={deep_cursor}"),
         "offset page at depth 50,000": measure(setup, repeat, lambda n: f"{base}?offset=50000"),
         "failed runs, first page": measure(setup, repeat, lambda n: f"{base}?status=failed"),
         "all workflows, failed, first page": measure(setup, repeat, lambda n: "/api/logs?status=failed"),
+        "small workflow, failed+running": measure(setup, repeat, lambda n: f"{small}?status=failed,running"),
+        "small workflow, trigger=retry": measure(setup, repeat, lambda n: f"{small}?trigger=retry"),
         "count status=failed": measure(setup, repeat, lambda n: f"{base}/count?status=failed"),
         "count status=success": measure(setup, repeat, lambda n: f"{base}/count?status=success"),
         "q search: order id": measure(setup, repeat, lambda n: f"{base}?q={order_ids[n]}"),
@@ -346,8 +353,9 @@ def free_port() -> int:
 class WebhookSenders:
     """Threads posting webhooks until stopped; they count accepted calls and errors."""
 
-    def __init__(self, url: str, threads: int):
+    def __init__(self, url: str, threads: int, rate: float):
         self.url, self.stop = url, threading.Event()
+        self.interval = threads / rate if rate > 0 else 0.0  # seconds between two calls of one thread
         self.accepted = 0
         self.errors: list[str] = []
         self.latencies: list[float] = []
@@ -357,8 +365,12 @@ class WebhookSenders:
     def _run(self, n: int) -> None:
         session = requests.Session()
         i = 0
+        next_at = time.perf_counter() + n * self.interval / max(len(self.threads), 1)
         while not self.stop.is_set():
             i += 1
+            if self.interval:
+                self.stop.wait(max(0.0, next_at - time.perf_counter()))
+                next_at += self.interval
             t0 = time.perf_counter()
             try:
                 resp = session.post(self.url, json={"order_id": f"LIVE-{n}-{i}", "amount": 10}, timeout=30)
@@ -384,7 +396,7 @@ class WebhookSenders:
 
 
 def run_cleanup(setup: Setup, conninfo: str, env: dict[str, str], loaded: Loaded, days: int,
-                senders: int, batch_size: int | None) -> dict[str, Any]:
+                senders: int, rate: float, batch_size: int | None) -> dict[str, Any]:
     """``flask logs cleanup`` as its own process while webhooks arrive over HTTP."""
     keep_days = days // 2
     with psycopg.connect(conninfo) as conn:
@@ -413,11 +425,15 @@ def run_cleanup(setup: Setup, conninfo: str, env: dict[str, str], loaded: Loaded
         command = [str(BIN / "flask"), "--app", "wsgi", "logs", "cleanup", "--days", str(keep_days)]
         if batch_size:
             command += ["--batch-size", str(batch_size)]
-        with WebhookSenders(f"http://127.0.0.1:{port}/api/hooks/{token}", senders) as webhooks:
+        with WebhookSenders(f"http://127.0.0.1:{port}/api/hooks/{token}", senders, rate) as webhooks:
             time.sleep(2)  # webhooks flowing before the cleanup starts
+            accepted_before = webhooks.accepted
+            load_before = os.getloadavg()[0]
             t0 = time.perf_counter()
             done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
             wall = time.perf_counter() - t0
+            during = webhooks.accepted - accepted_before
+            load_after = os.getloadavg()[0]
             time.sleep(1)
         if done.returncode != 0:
             raise RuntimeError(f"cleanup failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
@@ -438,11 +454,13 @@ def run_cleanup(setup: Setup, conninfo: str, env: dict[str, str], loaded: Loaded
         "command": " ".join(["flask", "--app", "wsgi", *command[3:]]),
         "expected_to_delete": expected, "deleted": deleted, "wall_seconds": wall,
         "rows_per_second_wall": deleted / wall, "rows_per_second_deleting": in_command,
+        "webhook_rate_asked": rate or "max", "webhooks_per_second_during_cleanup": during / wall,
         "webhooks_accepted": webhooks.accepted, "webhook_errors": len(webhooks.errors),
         "webhook_error_kinds": sorted(set(webhooks.errors))[:5],
         "webhook_p50_ms": percentile(lat, 50), "webhook_p95_ms": percentile(lat, 95), "webhook_max_ms": max(lat),
         "old_running_runs_kept": f"{survivors}/{len(loaded.old_running_ids)}", "orphan_steps": orphan_steps,
         "cli_output": done.stdout.strip().splitlines()[-2:],
+        "load_average_1min": [load_before, load_after],
     }
 
 
@@ -450,6 +468,7 @@ def run_cleanup(setup: Setup, conninfo: str, env: dict[str, str], loaded: Loaded
 
 TARGETS = {
     "first page (50)": 20, "cursor page at depth 50,000": 20, "cursor page at depth 400,000": 20,
+    "small workflow, failed+running": 20, "small workflow, trigger=retry": 20,
     "count status=failed": 100, "count status=success": 100,
     "q search: order id": 200, "q search: e-mail, all workflows": 200,
 }
@@ -472,9 +491,11 @@ def print_report(report: dict[str, Any]) -> None:
               f"{c['rows_per_second_wall']:,.0f} rows/s wall (process start included), "
               f"{c['rows_per_second_deleting']:,.0f} rows/s deleting  (target >= 50,000: "
               f"{'ok' if c['rows_per_second_wall'] >= 50_000 else 'MISSED'})")
-        print(f"  webhooks meanwhile: {c['webhooks_accepted']:,} accepted, {c['webhook_errors']} errors, "
+        print(f"  webhooks meanwhile ({c['webhooks_per_second_during_cleanup']:.0f}/s, asked {c['webhook_rate_asked']}): "
+              f"{c['webhooks_accepted']:,} accepted, {c['webhook_errors']} errors, "
               f"latency p50 {c['webhook_p50_ms']:.0f} ms, p95 {c['webhook_p95_ms']:.0f} ms, max {c['webhook_max_ms']:.0f} ms")
-        print(f"  old running runs kept: {c['old_running_runs_kept']}; orphan steps: {c['orphan_steps']}")
+        print(f"  old running runs kept: {c['old_running_runs_kept']}; orphan steps: {c['orphan_steps']}; "
+              f"machine load average (1 min) before/after: {c['load_average_1min'][0]:.1f}/{c['load_average_1min'][1]:.1f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -503,7 +524,8 @@ def main(argv: list[str] | None = None) -> int:
             "queries": queries, "search_uses_trigram_index": "ix_execution_logs_search" in plan, "search_plan": plan,
         }
         if not args.skip_cleanup:
-            report["cleanup"] = run_cleanup(setup, conninfo, env, loaded, args.days, args.senders, args.batch_size)
+            report["cleanup"] = run_cleanup(setup, conninfo, env, loaded, args.days, args.senders, args.webhook_rate,
+                                            args.batch_size)
         print_report(report)
         out = RESULTS_DIR / f"logs-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
         out.write_text(json.dumps(report, indent=2, default=str))
