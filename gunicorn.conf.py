@@ -43,14 +43,23 @@ def _close_streams() -> None:
     shutdown_streams()
 
 
+def _gevent_patched() -> bool:
+    """True in a gevent worker (the class may come from the command line, not this file)."""
+    import sys
+
+    monkey = sys.modules.get("gevent.monkey")
+    return bool(monkey and monkey.is_module_patched("threading"))
+
+
 def post_worker_init(worker) -> None:
     """Close the event streams as soon as the worker is told to stop gracefully."""
     previous = signal.getsignal(signal.SIGTERM)
+    cooperative = _gevent_patched()
 
     def on_term(signum, frame):
         # Not in the handler itself: closing streams takes locks the handler may interrupt
         # (under gevent, in a greenlet: the handler may not block, even to start a thread).
-        if worker_class == "gevent":
+        if cooperative:
             import gevent
 
             gevent.spawn(_close_streams)
@@ -60,11 +69,10 @@ def post_worker_init(worker) -> None:
             previous(signum, frame)
 
     signal.signal(signal.SIGTERM, on_term)
-    if worker_class == "gevent":
-        import psycopg.waiting
+    import psycopg.waiting  # wait_c blocks the whole process; under gevent it must not be chosen
 
-        logging.getLogger("gunicorn.error").info(
-            "worker %s: psycopg waits with %s", worker.pid, psycopg.waiting.wait.__name__)
+    logging.getLogger("gunicorn.error").info(
+        "worker %s: psycopg waits with %s", worker.pid, psycopg.waiting.wait.__name__)
 
 
 def worker_int(worker) -> None:
