@@ -58,11 +58,6 @@ def shutdown_streams() -> None:
         bus.interrupt_all()
 
 
-def is_shutting_down() -> bool:
-    """True once ``shutdown_streams`` was called in this process."""
-    return _shutting_down.is_set()
-
-
 def event_stream(bus: EventBus, user_id: int, last_event_id: str | None, stream_filter: StreamFilter, *,
                  ping_seconds: float, retry_ms: int) -> Iterator[bytes]:
     """The frames of one client's stream: at once a ``retry:`` and a comment; then the
@@ -100,7 +95,7 @@ def event_stream(bus: EventBus, user_id: int, last_event_id: str | None, stream_
             subscription.close()
 
 
-def _reset(position: str, requested: str | None) -> str:
+def _reset(position: str, requested: str | None) -> bytes:
     # Carries the newest id: the client refetches, then follows from here.
     data = {"last_event_id": requested, "reason": "events after last_event_id are no longer kept: refetch"}
     return frame("events.reset", data, position)

@@ -83,3 +83,16 @@ def test_a_stream_token_only_shows_its_own_users_events(client, user, other_user
     log_id = hook(client, user.create_workflow(TWO_STEPS))
     assert mine.until(finished_run(log_id))
     assert theirs.quiet_for(0.6) == []
+
+
+def test_the_spec_documents_both_endpoints(client):
+    spec = client.get("/api/openapi.json").get_json()
+    stream = spec["paths"]["/api/events"]["get"]
+    assert "text/event-stream" in stream["responses"]["200"]["content"]
+    assert {p["name"] for p in stream["parameters"]} >= {"token", "workflow_id", "log_id", "last_event_id"}
+    assert {"401", "404"} <= set(stream["responses"])
+    assert {"bearerAuth": []} in stream["security"] and {"streamToken": []} in stream["security"]
+    assert spec["components"]["securitySchemes"]["streamToken"]["in"] == "query"
+    token = spec["paths"]["/api/events/token"]["post"]
+    assert token["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/StreamToken")
+    assert {"ExecutionEvent", "StepEvent", "ReadyEvent", "ResetEvent"} <= set(spec["components"]["schemas"])
