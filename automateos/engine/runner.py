@@ -82,6 +82,7 @@ class Claim:
     log_id: int
     workflow_id: int
     node_id: str
+    graph: Graph
     node_def: dict[str, Any]
     attempt: int
     limits: StepLimits
@@ -164,7 +165,7 @@ def _claim(log_id: int, node_id: str) -> Claim | None:
             "trigger": steps[trigger_id].output if steps[trigger_id].status == "success" else log.payload,
             "execution": {"id": log.id, "workflow_id": log.workflow_id, "started_at": log.started_at.isoformat()},
         }
-        claim = Claim(log.id, log.workflow_id, node_id, node_def, step.attempts, limits, scope)
+        claim = Claim(log.id, log.workflow_id, node_id, graph, node_def, step.attempts, limits, scope)
         db.session.commit()
         return claim
 
@@ -219,13 +220,13 @@ def _error(node_id: str, exc: BaseException, message: str | None = None) -> dict
 
 def _record(claim: Claim, outcome: Outcome) -> list[Send]:
     with serialised():
-        log = lock_execution(claim.log_id, ExecutionLog.definition)
+        log = lock_execution(claim.log_id)
         steps = load_steps(claim.log_id) if log else {}
         step = steps.get(claim.node_id)
         if log is None or step is None or step.status != "running" or step.attempts != claim.attempt:
             db.session.rollback()  # our lease expired and another delivery took over
             return []
-        graph = Graph.from_definition(log.definition)
+        graph = claim.graph  # the definition is a snapshot: no need to load it twice
         now = utcnow()
         sends: list[Send] = []
         if outcome.error is None:
