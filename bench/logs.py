@@ -85,6 +85,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--keep-db", action="store_true", help="leave the database in place for inspection")
     p.add_argument("--skip-cleanup", action="store_true", help="measure the queries only")
     args = p.parse_args(argv)
+    if args.senders < 0 or args.webhook_rate < 0:
+        p.error("--senders and --webhook-rate must not be negative")
     if args.rows < 200_000:
         p.error("--rows must be at least 200000 (the hot workflow holds half; pages are read at depth 50,000)")
     if not args.database.isidentifier() or args.database in ("test", "postgres"):
@@ -395,6 +397,28 @@ class WebhookSenders:
             t.join(timeout=60)
 
 
+class WaitSampler(threading.Thread):
+    """Samples what the benchmark database's sessions wait on, every 50 ms, until stopped."""
+
+    def __init__(self, conninfo: str, database: str):
+        super().__init__(daemon=True)
+        self.conninfo, self.database, self.stop = conninfo, database, threading.Event()
+        self.samples = 0
+        self.waits: dict[str, int] = {}
+
+    def run(self) -> None:
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            while not self.stop.wait(0.05):
+                rows = conn.execute(
+                    "SELECT CASE WHEN query ILIKE '%%DELETE FROM execution_logs%%' THEN 'cleanup' ELSE 'app' END,"
+                    " wait_event_type, wait_event FROM pg_stat_activity"
+                    " WHERE datname = %s AND state = 'active' AND pid <> pg_backend_pid()", (self.database,)).fetchall()
+                self.samples += 1
+                for who, kind, event in rows:
+                    key = f"{who}: {kind or 'CPU'}{':' + event if event else ''}"
+                    self.waits[key] = self.waits.get(key, 0) + 1
+
+
 def run_cleanup(setup: Setup, conninfo: str, env: dict[str, str], loaded: Loaded, days: int,
                 senders: int, rate: float, batch_size: int | None) -> dict[str, Any]:
     """``flask logs cleanup`` as its own process while webhooks arrive over HTTP."""
@@ -429,9 +453,13 @@ def run_cleanup(setup: Setup, conninfo: str, env: dict[str, str], loaded: Loaded
             time.sleep(2)  # webhooks flowing before the cleanup starts
             accepted_before = webhooks.accepted
             load_before = os.getloadavg()[0]
+            sampler = WaitSampler(conninfo, conninfo.rsplit("/", 1)[1])
+            sampler.start()
             t0 = time.perf_counter()
             done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
             wall = time.perf_counter() - t0
+            sampler.stop.set()
+            sampler.join()
             during = webhooks.accepted - accepted_before
             load_after = os.getloadavg()[0]
             time.sleep(1)
@@ -461,6 +489,8 @@ def run_cleanup(setup: Setup, conninfo: str, env: dict[str, str], loaded: Loaded
         "old_running_runs_kept": f"{survivors}/{len(loaded.old_running_ids)}", "orphan_steps": orphan_steps,
         "cli_output": done.stdout.strip().splitlines()[-2:],
         "load_average_1min": [load_before, load_after],
+        "session_states_sampled": dict(sorted(sampler.waits.items(), key=lambda kv: -kv[1])),
+        "lock_waits_sampled": sum(n for k, n in sampler.waits.items() if ": Lock" in k),
     }
 
 
@@ -494,6 +524,8 @@ def print_report(report: dict[str, Any]) -> None:
         print(f"  webhooks meanwhile ({c['webhooks_per_second_during_cleanup']:.0f}/s, asked {c['webhook_rate_asked']}): "
               f"{c['webhooks_accepted']:,} accepted, {c['webhook_errors']} errors, "
               f"latency p50 {c['webhook_p50_ms']:.0f} ms, p95 {c['webhook_p95_ms']:.0f} ms, max {c['webhook_max_ms']:.0f} ms")
+        print(f"  lock waits seen in {c['lock_waits_sampled']} of the sampled session states "
+              f"(every 50 ms): {c['session_states_sampled']}")
         print(f"  old running runs kept: {c['old_running_runs_kept']}; orphan steps: {c['orphan_steps']}; "
               f"machine load average (1 min) before/after: {c['load_average_1min'][0]:.1f}/{c['load_average_1min'][1]:.1f}")
 

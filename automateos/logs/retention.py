@@ -1,10 +1,11 @@
 """Deleting execution logs: the retention policy, cleanups, and reclaiming the space.
 
-Every deletion goes through :func:`purge_logs`. It walks an index oldest first and
-deletes a bounded batch of ids per transaction: memory stays flat however many rows go,
-locks are held for one batch only (new runs are inserted meanwhile, never blocked), and
-only finished runs are ever selected, so queued and running executions survive. Steps go
-with their log through the ``ON DELETE CASCADE`` of their foreign key.
+Every deletion goes through :func:`purge_logs`. It walks an index oldest first, one
+bounded batch of entries per transaction: it finds where the batch ends on the index
+alone, then deletes that key range with one statement. Memory stays flat however many
+rows go, locks are held for one batch only (new runs are inserted meanwhile, never
+blocked), and only finished runs are ever deleted, so queued and running executions
+survive. Steps go with their log through the ``ON DELETE CASCADE`` of their foreign key.
 
 A purge of one owner or one workflow walks ``ix_execution_logs_workflow_status_started``
 one (workflow, status) range at a time; a purge of everything walks
@@ -15,20 +16,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterator
 
 from flask import current_app
-from sqlalchemy import BigInteger, ColumnElement, func, literal, select, text, tuple_
+from sqlalchemy import BigInteger, ColumnElement, Connection, func, literal, select, tuple_
 
 from ..db_types import UTCDateTime, utcnow
 from ..extensions import db
+from ..routing import MAX_ID
 from ..workflows.models import Workflow
 from .models import FINISHED_EXECUTION, ExecutionLog
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 5000
+NEVER = datetime(9999, 12, 31, tzinfo=timezone.utc)  # later than any run
 WORKFLOW_PAGE = 1000
 
 
@@ -60,9 +63,7 @@ class Purge:
         """started_at (and id) before the cut-off."""
         if self.before_id is None:
             return ExecutionLog.started_at < self.before
-        return tuple_(ExecutionLog.started_at, ExecutionLog.id) < tuple_(
-            literal(self.before, UTCDateTime()), literal(self.before_id, BigInteger())
-        )
+        return _key() < _key_value((self.before, self.before_id))
 
 
 def _workflow_ids(purge: Purge) -> Iterator[int]:
@@ -97,56 +98,70 @@ def matching_counts(purge: Purge) -> list[tuple[int, str, int]]:
     return [(wf, status, n) for wf, status, n in db.session.execute(query)]
 
 
-def delete_logs(ids: list[int]) -> int:
-    """Delete finished runs by id, and so their steps (in the current transaction)."""
+def _key() -> ColumnElement:
+    return tuple_(ExecutionLog.started_at, ExecutionLog.id)
+
+
+def _key_value(position: tuple[datetime, int]) -> ColumnElement:
+    return tuple_(literal(position[0], UTCDateTime()), literal(position[1], BigInteger()))
+
+
+def _delete_batch(conn: Connection, walk: list[ColumnElement[bool]], only: list[ColumnElement[bool]],
+                  after: tuple[datetime, int] | None, batch_size: int) -> tuple[int, tuple[datetime, int] | None]:
+    """Delete the runs among the next ``batch_size`` entries of the walked index range.
+
+    ``walk`` are conditions the index alone answers, ``only`` the other ones (status).
+    The batch ends at its last entry, found on the index alone; the runs up to it go in
+    one range delete (no list of ids). Returns how many runs went and where the batch
+    ended (None: the range is done).
+    """
+    conditions = [*walk, *([_key() > _key_value(after)] if after is not None else [])]
+    batch_end = (select(ExecutionLog.started_at, ExecutionLog.id).where(*conditions)
+                 .order_by(ExecutionLog.started_at, ExecutionLog.id).offset(batch_size - 1).limit(1))
     table = ExecutionLog.__table__
-    result = db.session.execute(table.delete().where(table.c.id.in_(ids), table.c.status.in_(FINISHED_EXECUTION)))
-    return result.rowcount
+    finished = [*only, table.c.status.in_(FINISHED_EXECUTION)]
+    if conn.dialect.name == "postgresql":
+        # One round trip per batch: find the end, delete up to it, count.
+        end = batch_end.cte("batch_end")
+        # Without an end (the last batch) the bound is past every run; an OR instead
+        # would keep the planner from using the bound in the index scan.
+        end_key = tuple_(func.coalesce(select(end.c.started_at).scalar_subquery(), literal(NEVER, UTCDateTime())),
+                         func.coalesce(select(end.c.id).scalar_subquery(), literal(MAX_ID, BigInteger())))
+        gone = table.delete().where(*conditions, *finished, _key() <= end_key).returning(table.c.id).cte("gone")
+        count, end_at, end_id = conn.execute(select(
+            select(func.count()).select_from(gone).scalar_subquery(),
+            select(end.c.started_at).scalar_subquery(), select(end.c.id).scalar_subquery(),
+        )).one()
+        return count, None if end_id is None else (end_at, end_id)
+    last = conn.execute(batch_end).first()
+    if last is not None:
+        conditions.append(_key() <= _key_value((last.started_at, last.id)))
+    return conn.execute(table.delete().where(*conditions, *finished)).rowcount, None if last is None else tuple(last)
 
 
-def _keyset_after(after: tuple[datetime, int] | None) -> list[ColumnElement[bool]]:
-    # Never walk the index entries of rows already deleted.
-    if after is None:
-        return []
-    return [tuple_(ExecutionLog.started_at, ExecutionLog.id) > tuple_(
-        literal(after[0], UTCDateTime()), literal(after[1], BigInteger()))]
-
-
-def _delete_batch(conditions: list[ColumnElement[bool]], after: tuple[datetime, int] | None,
-                  batch_size: int) -> tuple[int, tuple[datetime, int] | None]:
-    """Delete the next ``batch_size`` matching runs after ``after``; returns how many went
-    and the position of the last one."""
-    pick = (select(ExecutionLog.id).where(*conditions, *_keyset_after(after))
-            .order_by(ExecutionLog.started_at, ExecutionLog.id).limit(batch_size))
-    if db.engine.dialect.name == "postgresql":
-        # One round trip, nothing per row in Python; losing the last batches in a crash
-        # only means the next cleanup deletes them, so the commit need not wait for disk.
-        db.session.execute(text("SET LOCAL synchronous_commit = off"))
-        table = ExecutionLog.__table__
-        gone = (table.delete().where(table.c.id.in_(pick.correlate(None).scalar_subquery()),
-                                     table.c.status.in_(FINISHED_EXECUTION))
-                .returning(table.c.started_at, table.c.id).cte("gone"))
-        last = db.session.execute(
-            select(func.count().over(), gone.c.started_at, gone.c.id)
-            .order_by(gone.c.started_at.desc(), gone.c.id.desc()).limit(1)
-        ).first()
-        return (0, None) if last is None else (last[0], (last[1], last[2]))
-    rows = db.session.execute(pick.add_columns(ExecutionLog.started_at)).all()
-    return (delete_logs([row.id for row in rows]), (rows[-1].started_at, rows[-1].id)) if rows else (0, None)
-
-
-def _purge_walk(conditions: list[ColumnElement[bool]], batch_size: int, progress: Callable[[int], None] | None) -> int:
-    """Delete, oldest first, the runs matching ``conditions`` in committed batches."""
+def _purge_walk(walk: list[ColumnElement[bool]], only: list[ColumnElement[bool]], batch_size: int,
+                progress: Callable[[int], None] | None) -> int:
+    """Delete, oldest first, the matching runs of an index range, each batch committed
+    on its own (an autocommit connection: one statement, one transaction)."""
     deleted = 0
     after: tuple[datetime, int] | None = None
-    while True:
-        count, after = _delete_batch(conditions, after, batch_size)
-        db.session.commit()  # one short transaction per batch
-        deleted += count
-        if count and progress is not None:
-            progress(count)
-        if count < batch_size:
-            return deleted
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        postgres = conn.dialect.name == "postgresql"
+        if postgres:
+            # Losing the last batches in a crash only means the next cleanup deletes them
+            # again, so the commits need not wait for the disk.
+            conn.exec_driver_sql("SET synchronous_commit = off")
+        try:
+            while True:
+                count, after = _delete_batch(conn, walk, only, after, batch_size)
+                deleted += count
+                if count and progress is not None:
+                    progress(count)
+                if after is None:
+                    return deleted
+        finally:
+            if postgres:
+                conn.exec_driver_sql("RESET synchronous_commit")  # the connection goes back to the pool
 
 
 def purge_logs(purge: Purge, *, batch_size: int = DEFAULT_BATCH_SIZE,
@@ -155,12 +170,12 @@ def purge_logs(purge: Purge, *, batch_size: int = DEFAULT_BATCH_SIZE,
     ``progress`` is called with the count of every batch. Returns how many were deleted."""
     db.session.commit()  # start from a clean transaction: each batch commits
     if purge.workflow_id is None and purge.owner_id is None:
-        return _purge_walk([ExecutionLog.status.in_(purge.statuses), purge.age_condition()], batch_size, progress)
+        return _purge_walk([purge.age_condition()], [ExecutionLog.status.in_(purge.statuses)], batch_size, progress)
     deleted = 0
     for workflow_id in _workflow_ids(purge):
         for status in purge.statuses:
             deleted += _purge_walk([ExecutionLog.workflow_id == workflow_id, ExecutionLog.status == status,
-                                    purge.age_condition()], batch_size, progress)
+                                    purge.age_condition()], [], batch_size, progress)
     return deleted
 
 

@@ -29,9 +29,9 @@ def policy(app, monkeypatch):
 def retain(app):
     """Apply the retention policy now, as the periodic actor does."""
 
-    def run() -> dict[str, int]:
+    def run(**kwargs: int) -> dict[str, int]:
         with app.app_context():
-            return apply_retention_policy()
+            return apply_retention_policy(**kwargs)
 
     return run
 
@@ -46,12 +46,13 @@ def ids(*groups) -> set[int]:
     return {row.id for group in groups for row in group}
 
 
-def test_global_days_apply_to_finished_runs_only(policy, retain, workflow, add_logs, existing, step_count):
+@pytest.mark.parametrize("batch_size", [5000, 2])
+def test_global_days_apply_to_finished_runs_only(policy, retain, workflow, add_logs, existing, step_count, batch_size):
     old = add_logs(workflow, 2, age=40 * DAY) + add_logs(workflow, 2, status="failed", age=40 * DAY)
     kept = add_logs(workflow, 2, age=20 * DAY) + add_logs(workflow, 1, status="failed", age=29 * DAY)
     unfinished = add_logs(workflow, 1, status="running", age=40 * DAY) + add_logs(workflow, 1, status="queued", age=40 * DAY)
 
-    report = retain()
+    report = retain(batch_size=batch_size)
 
     assert report == {"expired": 4, "over_limit": 0}
     assert existing() == ids(kept, unfinished)
@@ -84,7 +85,8 @@ def test_failures_can_be_kept_longer_than_successes(policy, retain, user, workfl
     assert not existing([r.id for r in success_old + failed_old])
 
 
-def test_the_cap_keeps_the_newest_runs_of_each_workflow(policy, retain, user, workflow, add_logs, existing):
+@pytest.mark.parametrize("batch_size", [5000, 2])
+def test_the_cap_keeps_the_newest_runs_of_each_workflow(policy, retain, user, workflow, add_logs, existing, batch_size):
     policy(days=30, max_per_workflow=5)
     newest = add_logs(workflow, 5, age=timedelta(minutes=1))
     beyond = add_logs(workflow, 3, status="failed", age=timedelta(minutes=10))
@@ -92,7 +94,7 @@ def test_the_cap_keeps_the_newest_runs_of_each_workflow(policy, retain, user, wo
     small = user.create_workflow(workflow["definition"], name="small")
     small_logs = add_logs(small, 4, age=timedelta(minutes=30))
 
-    report = retain()
+    report = retain(batch_size=batch_size)
 
     assert report == {"expired": 0, "over_limit": 3}
     assert existing() == ids(newest, still_running, small_logs)
