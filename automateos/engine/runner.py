@@ -87,6 +87,8 @@ class Claim:
     attempt: int
     limits: StepLimits
     scope: dict[str, Any]
+    # The locked run and its steps, when the step goes on in the claiming transaction.
+    locked: tuple[ExecutionLog, dict[str, StepLog]] | None = None
 
 
 def serialised() -> ContextManager[Any]:
@@ -111,12 +113,22 @@ def load_steps(log_id: int, *bodies: Any) -> dict[str, StepLog]:
 
 
 def run_step(log_id: int, node_id: str) -> list[Send]:
-    """Run one step of an execution and return the step messages to send next."""
-    claim = _claim(log_id, node_id)
-    if claim is None:
-        return []
+    """Run one step of an execution and return the step messages to send next.
+
+    A node that may block is claimed, executed and recorded in three phases so that no
+    transaction stays open while it works; a node that only computes runs all three in
+    one transaction, the run's row locked throughout (milliseconds).
+    """
+    with serialised():
+        claim = _claim(log_id, node_id)
+        if claim is None:
+            return []
+        if claim.locked is not None:
+            return _record(claim, _execute(claim))
+        db.session.commit()
     outcome = _execute(claim)
-    return _record(claim, outcome)
+    with serialised():
+        return _record(claim, outcome)
 
 
 def _step_input(graph: Graph, node_id: str, steps: dict[str, StepLog], payload: Any) -> Any:
@@ -133,41 +145,43 @@ def _step_input(graph: Graph, node_id: str, steps: dict[str, StepLog], payload: 
 
 
 def _claim(log_id: int, node_id: str) -> Claim | None:
-    with serialised():
-        log = lock_execution(log_id, ExecutionLog.definition, ExecutionLog.payload)
-        steps = load_steps(log_id, StepLog.output) if log else {}
-        step = steps.get(node_id)
-        if log is None or log.status in FINISHED_EXECUTION or step is None or step.status in FINISHED_STEP:
-            db.session.rollback()
-            return None
-        graph = Graph.from_definition(log.definition)
-        node_def = graph.nodes[node_id]
-        limits = StepLimits.of(get_node_type(step.type), node_def)
-        now = utcnow()
-        if step.status == "running" and step.started_at and step.started_at + timedelta(seconds=limits.timeout_seconds) + LEASE_GRACE > now:
-            db.session.rollback()  # another delivery of this message is working on it
-            return None
-        limit = current_app.config["EXECUTION_TIME_LIMIT_SECONDS"]
-        if now - log.started_at > timedelta(seconds=limit):
-            fail_execution(log, steps, {"message": f"execution time limit of {limit} s exceeded",
-                                        "type": "ExecutionTimeLimit", "node_id": node_id, "traceback": None})
-            db.session.commit()
-            return None
-        step_input = _step_input(graph, node_id, steps, log.payload)
-        if log.status == "queued":
-            set_execution_status(db.session, log, "running")
-        set_step_status(db.session, log, step, "running", attempts=step.attempts + 1, started_at=now,
-                        finished_at=None, next_attempt_at=None, input=step_input)
-        trigger_id = graph.roots()[0]
-        scope = {
-            "input": step_input,
-            "nodes": {nid: s.output for nid, s in steps.items() if s.status == "success"},
-            "trigger": steps[trigger_id].output if steps[trigger_id].status == "success" else log.payload,
-            "execution": {"id": log.id, "workflow_id": log.workflow_id, "started_at": log.started_at.isoformat()},
-        }
-        claim = Claim(log.id, log.workflow_id, node_id, graph, node_def, step.attempts, limits, scope)
+    """Lock the run and mark the step running, leaving the transaction open for the
+    caller; None (rolled back or committed) when the step is not to run now."""
+    log = lock_execution(log_id, ExecutionLog.definition, ExecutionLog.payload)
+    steps = load_steps(log_id, StepLog.output) if log else {}
+    step = steps.get(node_id)
+    if log is None or log.status in FINISHED_EXECUTION or step is None or step.status in FINISHED_STEP:
+        db.session.rollback()
+        return None
+    graph = Graph.from_definition(log.definition)
+    node_def = graph.nodes[node_id]
+    limits = StepLimits.of(get_node_type(step.type), node_def)
+    now = utcnow()
+    if step.status == "running" and step.started_at and step.started_at + timedelta(seconds=limits.timeout_seconds) + LEASE_GRACE > now:
+        db.session.rollback()  # another delivery of this message is working on it
+        return None
+    limit = current_app.config["EXECUTION_TIME_LIMIT_SECONDS"]
+    if now - log.started_at > timedelta(seconds=limit):
+        fail_execution(log, steps, {"message": f"execution time limit of {limit} s exceeded",
+                                    "type": "ExecutionTimeLimit", "node_id": node_id, "traceback": None})
         db.session.commit()
-        return claim
+        return None
+    step_input = _step_input(graph, node_id, steps, log.payload)
+    if log.status == "queued":
+        set_execution_status(db.session, log, "running")
+    set_step_status(db.session, log, step, "running", attempts=step.attempts + 1, started_at=now,
+                    finished_at=None, next_attempt_at=None, input=step_input)
+    trigger_id = graph.roots()[0]
+    scope = {
+        "input": step_input,
+        "nodes": {nid: s.output for nid, s in steps.items() if s.status == "success"},
+        "trigger": steps[trigger_id].output if steps[trigger_id].status == "success" else log.payload,
+        "execution": {"id": log.id, "workflow_id": log.workflow_id, "started_at": log.started_at.isoformat()},
+    }
+    claim = Claim(log.id, log.workflow_id, node_id, graph, node_def, step.attempts, limits, scope)
+    if not get_node_type(step.type).blocking:
+        claim.locked = (log, steps)
+    return claim
 
 
 @dataclass
@@ -219,34 +233,37 @@ def _error(node_id: str, exc: BaseException, message: str | None = None) -> dict
 
 
 def _record(claim: Claim, outcome: Outcome) -> list[Send]:
-    with serialised():
+    """Store the outcome, decide what runs next and commit (the caller serialises)."""
+    if claim.locked is not None:
+        log, steps = claim.locked
+    else:
         log = lock_execution(claim.log_id)
         steps = load_steps(claim.log_id) if log else {}
-        step = steps.get(claim.node_id)
-        if log is None or step is None or step.status != "running" or step.attempts != claim.attempt:
-            db.session.rollback()  # our lease expired and another delivery took over
-            return []
-        graph = claim.graph  # the definition is a snapshot: no need to load it twice
-        now = utcnow()
-        sends: list[Send] = []
-        if outcome.error is None:
-            set_step_status(db.session, log, step, "success", output=outcome.output, output_port=outcome.port,
-                            error=None, finished_at=now)
-            if log.status not in FINISHED_EXECUTION:
-                sends = [Send(log.id, n) for n in advance(graph, log, steps, claim.node_id)]
-        elif claim.attempt <= claim.limits.max_retries and log.status not in FINISHED_EXECUTION:
-            delay = claim.limits.backoff(claim.attempt)
-            set_step_status(db.session, log, step, "pending", error=outcome.error,
-                            next_attempt_at=now + timedelta(seconds=delay))
-            sends = [Send(log.id, claim.node_id, delay)]
-        else:
-            set_step_status(db.session, log, step, "failed", error=outcome.error, finished_at=now)
-            if log.status not in FINISHED_EXECUTION:
-                fail_execution(log, steps, outcome.error)
-        if log.status not in FINISHED_EXECUTION and all(s.status in FINISHED_STEP for s in steps.values()):
-            finish_execution(log, graph)
-        db.session.commit()
-        return sends
+    step = steps.get(claim.node_id)
+    if log is None or step is None or step.status != "running" or step.attempts != claim.attempt:
+        db.session.rollback()  # our lease expired and another delivery took over
+        return []
+    graph = claim.graph  # the definition is a snapshot: no need to load it twice
+    now = utcnow()
+    sends: list[Send] = []
+    if outcome.error is None:
+        set_step_status(db.session, log, step, "success", output=outcome.output, output_port=outcome.port,
+                        error=None, finished_at=now)
+        if log.status not in FINISHED_EXECUTION:
+            sends = [Send(log.id, n) for n in advance(graph, log, steps, claim.node_id)]
+    elif claim.attempt <= claim.limits.max_retries and log.status not in FINISHED_EXECUTION:
+        delay = claim.limits.backoff(claim.attempt)
+        set_step_status(db.session, log, step, "pending", error=outcome.error,
+                        next_attempt_at=now + timedelta(seconds=delay))
+        sends = [Send(log.id, claim.node_id, delay)]
+    else:
+        set_step_status(db.session, log, step, "failed", error=outcome.error, finished_at=now)
+        if log.status not in FINISHED_EXECUTION:
+            fail_execution(log, steps, outcome.error)
+    if log.status not in FINISHED_EXECUTION and all(s.status in FINISHED_STEP for s in steps.values()):
+        finish_execution(log, graph)
+    db.session.commit()
+    return sends
 
 
 def _edge_state(edge: Any, steps: dict[str, StepLog]) -> str:

@@ -78,6 +78,9 @@ class Node:
     timeout_seconds: ClassVar[float] = 30.0
     # A node that waits for every incoming branch and receives {source_node_id: output}.
     joins_branches: ClassVar[bool] = False
+    # False for a node that only computes (no I/O, no sleeping): the engine then runs its
+    # whole step in one short transaction instead of claim, execute and record apart.
+    blocking: ClassVar[bool] = True
 
     def execute(self, ctx: NodeContext, params: dict[str, Any], input: Any) -> Any:
         """Run the node once and return its output."""

@@ -27,6 +27,7 @@ class FailNode(Node):
     category = "action"
     params_schema = FailParams
     max_retries = 0  # failing is the point; retrying would fail the same way
+    blocking = False
 
     def execute(self, ctx: NodeContext, params: dict[str, Any], input: Any) -> NoReturn:
         """Raise the configured message."""

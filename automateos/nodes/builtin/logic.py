@@ -169,6 +169,7 @@ class FilterNode(Node):
     category = "logic"
     params_schema = ConditionsParams
     timeout_seconds = 10.0
+    blocking = False
 
     def execute(self, ctx: NodeContext, params: dict[str, Any], input: Any) -> Any | Stop:
         """Return the input, or STOP."""
@@ -185,6 +186,7 @@ class IfNode(Node):
     params_schema = ConditionsParams
     outputs = ("true", "false")
     timeout_seconds = 10.0
+    blocking = False
 
     def execute(self, ctx: NodeContext, params: dict[str, Any], input: Any) -> Emit:
         """Emit the input on the port the conditions pick."""
@@ -201,6 +203,7 @@ class MergeNode(Node):
     category = "logic"
     joins_branches = True
     timeout_seconds = 10.0
+    blocking = False
 
     def execute(self, ctx: NodeContext, params: dict[str, Any], input: Any) -> Any:
         """Return the joined outputs the engine collected."""

@@ -30,6 +30,7 @@ class TransformNode(Node):
     category = "action"
     params_schema = TransformParams
     timeout_seconds = 10.0
+    blocking = False
 
     def execute(self, ctx: NodeContext, params: dict[str, Any], input: Any) -> Any:
         """Return the fields; the engine already evaluated their expressions."""

@@ -64,6 +64,7 @@ class _Trigger(Node):
 
     category = "trigger"
     max_retries = 0  # the payload is already recorded; replaying a trigger adds nothing
+    blocking = False
 
     def execute(self, ctx: NodeContext, params: dict[str, Any], input: Any) -> Any:
         """Pass the run's payload on."""
