@@ -78,7 +78,8 @@ def stats_command(top: int, as_json: bool) -> None:
     ])
 
 
-def run_cleanup(days: int, statuses: tuple[str, ...], workflow_id: int | None, dry_run: bool, batch_size: int) -> int:
+def run_cleanup(days: int, statuses: tuple[str, ...], workflow_id: int | None, dry_run: bool, batch_size: int,
+                jobs: int = 1) -> int:
     """Print what matches; unless a dry run, delete it with a progress bar. Returns the
     number deleted."""
     if workflow_id is not None and db.session.get(Workflow, workflow_id) is None:
@@ -102,7 +103,7 @@ def run_cleanup(days: int, statuses: tuple[str, ...], workflow_id: int | None, d
         return 0
     started = time.monotonic()
     with tqdm(total=total, unit="run", unit_scale=True, desc="Deleting", file=sys.stderr) as bar:
-        deleted = purge_logs(purge, batch_size=batch_size, progress=bar.update)
+        deleted = purge_logs(purge, batch_size=batch_size, progress=bar.update, jobs=jobs)
     elapsed = time.monotonic() - started
     click.echo(f"Deleted {deleted:,} run(s) and their steps in {elapsed:.1f} s "
                f"({deleted / elapsed if elapsed else 0:,.0f} runs/s).")
@@ -118,10 +119,13 @@ def run_cleanup(days: int, statuses: tuple[str, ...], workflow_id: int | None, d
 @click.option("--dry-run", is_flag=True, help="Print what would be deleted; delete nothing.")
 @click.option("--batch-size", type=BATCH_SIZE, default=DEFAULT_BATCH_SIZE, show_default=True,
               help="Runs deleted per transaction.")
-def cleanup_command(days: int, status: str | None, workflow_id: int | None, dry_run: bool, batch_size: int) -> None:
+@click.option("--jobs", type=click.IntRange(min=1, max=16), default=1, show_default=True,
+              help="PostgreSQL, all workflows: delete in this many parallel parts (one connection each).")
+def cleanup_command(days: int, status: str | None, workflow_id: int | None, dry_run: bool, batch_size: int,
+                    jobs: int) -> None:
     """Delete finished runs older than --days, with their steps. Queued and running runs
     are never deleted."""
-    run_cleanup(days, (status,) if status else FINISHED_EXECUTION, workflow_id, dry_run, batch_size)
+    run_cleanup(days, (status,) if status else FINISHED_EXECUTION, workflow_id, dry_run, batch_size, jobs)
 
 
 @logs_cli.command("cleanup-status")

@@ -15,12 +15,16 @@ table page is visited once.
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterator
 
 from flask import current_app
-from sqlalchemy import BigInteger, ColumnElement, Connection, func, literal, select, tuple_
+from sqlalchemy import BigInteger, ColumnElement, Connection, Engine, func, literal, select, tuple_
+from sqlalchemy.exc import OperationalError
 
 from ..db_types import UTCDateTime, utcnow
 from ..extensions import db
@@ -139,13 +143,28 @@ def _delete_batch(conn: Connection, walk: list[ColumnElement[bool]], only: list[
     return conn.execute(table.delete().where(*conditions, *finished)).rowcount, None if last is None else tuple(last)
 
 
-def _purge_walk(walk: list[ColumnElement[bool]], only: list[ColumnElement[bool]], batch_size: int,
-                progress: Callable[[int], None] | None) -> int:
-    """Delete, oldest first, the matching runs of an index range, each batch committed
-    on its own (an autocommit connection: one statement, one transaction)."""
+def _delete_batch_retrying(conn: Connection, walk: list[ColumnElement[bool]], only: list[ColumnElement[bool]],
+                           after: tuple[datetime, int] | None, batch_size: int) -> tuple[int, tuple[datetime, int] | None]:
+    # Parallel jobs can deadlock on a re-run whose original is in the other job's range
+    # (its retry_of is set to NULL while the other job deletes it): PostgreSQL cancels one
+    # statement, whose batch simply runs again.
+    for attempt in range(1, 6):
+        try:
+            return _delete_batch(conn, walk, only, after, batch_size)
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != "40P01" or attempt == 5:
+                raise
+            logger.info("cleanup batch deadlocked with a parallel job, running it again")
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")
+
+
+def _purge_walk(engine: Engine, walk: list[ColumnElement[bool]], only: list[ColumnElement[bool]], batch_size: int,
+                progress: Callable[[int], None] | None, after: tuple[datetime, int] | None = None) -> int:
+    """Delete, oldest first, the matching runs of an index range (after ``after``), each
+    batch committed on its own (an autocommit connection: one statement, one transaction)."""
     deleted = 0
-    after: tuple[datetime, int] | None = None
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         postgres = conn.dialect.name == "postgresql"
         if postgres:
             # Losing the last batches in a crash only means the next cleanup deletes them
@@ -153,7 +172,7 @@ def _purge_walk(walk: list[ColumnElement[bool]], only: list[ColumnElement[bool]]
             conn.exec_driver_sql("SET synchronous_commit = off")
         try:
             while True:
-                count, after = _delete_batch(conn, walk, only, after, batch_size)
+                count, after = _delete_batch_retrying(conn, walk, only, after, batch_size)
                 deleted += count
                 if count and progress is not None:
                     progress(count)
@@ -164,18 +183,49 @@ def _purge_walk(walk: list[ColumnElement[bool]], only: list[ColumnElement[bool]]
                 conn.exec_driver_sql("RESET synchronous_commit")  # the connection goes back to the pool
 
 
+def _purge_in_parallel(walk: list[ColumnElement[bool]], only: list[ColumnElement[bool]], batch_size: int,
+                       progress: Callable[[int], None] | None, jobs: int) -> int:
+    """Split the walked range into ``jobs`` consecutive parts of equal size (found on the
+    index) and purge them at once, each on its own connection."""
+    engine = db.engine
+    entries = db.session.scalar(select(func.count()).select_from(ExecutionLog).where(*walk)) or 0
+    jobs = max(1, min(jobs, entries // batch_size))
+    cuts = [db.session.execute(select(ExecutionLog.started_at, ExecutionLog.id).where(*walk)
+                               .order_by(ExecutionLog.started_at, ExecutionLog.id)
+                               .offset(entries * part // jobs - 1).limit(1)).one() for part in range(1, jobs)]
+    db.session.commit()
+    ranges = list(zip([None, *cuts], [*cuts, None]))
+    lock = threading.Lock()
+
+    def report(count: int) -> None:
+        if progress is not None:
+            with lock:
+                progress(count)
+
+    def purge_range(after: tuple[datetime, int] | None, upto: tuple[datetime, int] | None) -> int:
+        bounded = walk if upto is None else [*walk, _key() <= _key_value(tuple(upto))]
+        return _purge_walk(engine, bounded, only, batch_size, report, tuple(after) if after else None)
+
+    with ThreadPoolExecutor(max_workers=len(ranges), thread_name_prefix="purge") as pool:
+        return sum(f.result() for f in [pool.submit(purge_range, a, b) for a, b in ranges])
+
+
 def purge_logs(purge: Purge, *, batch_size: int = DEFAULT_BATCH_SIZE,
-               progress: Callable[[int], None] | None = None) -> int:
+               progress: Callable[[int], None] | None = None, jobs: int = 1) -> int:
     """Delete the runs a purge selects, in batches of ``batch_size`` (each committed);
-    ``progress`` is called with the count of every batch. Returns how many were deleted."""
+    ``progress`` is called with the count of every batch. A purge of everyone's runs on
+    PostgreSQL can run as ``jobs`` parallel parts. Returns how many were deleted."""
     db.session.commit()  # start from a clean transaction: each batch commits
     if purge.workflow_id is None and purge.owner_id is None:
-        return _purge_walk([purge.age_condition()], [ExecutionLog.status.in_(purge.statuses)], batch_size, progress)
+        walk, only = [purge.age_condition()], [ExecutionLog.status.in_(purge.statuses)]
+        if jobs > 1 and db.engine.dialect.name == "postgresql":  # SQLite has one writer anyway
+            return _purge_in_parallel(walk, only, batch_size, progress, jobs)
+        return _purge_walk(db.engine, walk, only, batch_size, progress)
     deleted = 0
     for workflow_id in _workflow_ids(purge):
         for status in purge.statuses:
-            deleted += _purge_walk([ExecutionLog.workflow_id == workflow_id, ExecutionLog.status == status,
-                                    purge.age_condition()], [], batch_size, progress)
+            deleted += _purge_walk(db.engine, [ExecutionLog.workflow_id == workflow_id, ExecutionLog.status == status,
+                                               purge.age_condition()], [], batch_size, progress)
     return deleted
 
 

@@ -145,10 +145,11 @@ def test_cli_dry_run_prints_cutoff_and_counts_per_workflow_and_status(flask_logs
     assert existing() == history.everything
 
 
-def test_cli_cleanup_deletes_old_finished_runs_of_everyone_in_batches(flask_logs, history, existing, step_count):
+@pytest.mark.parametrize("options", [(), ("--batch-size", "2"), ("--batch-size", "2", "--jobs", "3")])
+def test_cli_cleanup_deletes_old_finished_runs_of_everyone(flask_logs, history, existing, step_count, options):
     doomed = history.ids(history.a_old_success, history.a_old_failed, history.b_old_failed, history.other_old)
 
-    result = flask_logs("cleanup", "--days", "30", "--batch-size", "2")
+    result = flask_logs("cleanup", "--days", "30", *options)
 
     assert result.exit_code == 0, result.output
     assert "Deleted 10 run(s)" in result.output
@@ -184,6 +185,7 @@ def test_cli_with_nothing_to_delete_says_so(flask_logs, history, existing):
     ("cleanup",), ("cleanup", "--days", "-1"), ("cleanup", "--days", "0"), ("cleanup", "--days", "week"),
     ("cleanup", "--days", "30", "--status", "running"), ("cleanup", "--days", "30", "--status", "unknown"),
     ("cleanup", "--days", "30", "--batch-size", "0"), ("cleanup", "--days", "30", "--workflow", "999999"),
+    ("cleanup", "--days", "30", "--jobs", "0"),
     ("cleanup-status", "running", "--days", "7"), ("cleanup-status", "failed"),
     ("cleanup-status", "failed", "--days", "-7"),
 ])
