@@ -60,6 +60,8 @@ class Config:
     JWT_REFRESH_TOKEN_EXPIRES = _int("JWT_REFRESH_DAYS", 30) * 86400
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     RATELIMIT_HEADERS_ENABLED = True
+    # Rate-limit counters live under the same namespace as everything else in Redis.
+    RATELIMIT_KEY_PREFIX = REDIS_NAMESPACE
 
     HTTP_ALLOW_PRIVATE = _bool("AUTOMATEOS_HTTP_ALLOW_PRIVATE")
     WEBHOOK_MAX_BYTES = _int("WEBHOOK_MAX_BYTES", 1024 * 1024)
@@ -129,6 +131,7 @@ class TestConfig(Config):
     TESTING = True
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") and _database_url() or "sqlite://"
     REDIS_NAMESPACE = f"automateos-test-{os.getpid()}"
+    RATELIMIT_KEY_PREFIX = REDIS_NAMESPACE
     HTTP_ALLOW_PRIVATE = True
     RECONCILE_INTERVAL_SECONDS = 0  # tests drive the reconciler and scheduler themselves
     SCHEDULER_INTERVAL_SECONDS = 0
