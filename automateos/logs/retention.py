@@ -164,12 +164,8 @@ def _purge_walk(engine: Engine, walk: list[ColumnElement[bool]], only: list[Colu
     """Delete, oldest first, the matching runs of an index range (after ``after``), each
     batch committed on its own (an autocommit connection: one statement, one transaction)."""
     deleted = 0
+    no_disk_wait = False
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        postgres = conn.dialect.name == "postgresql"
-        if postgres:
-            # Losing the last batches in a crash only means the next cleanup deletes them
-            # again, so the commits need not wait for the disk.
-            conn.exec_driver_sql("SET synchronous_commit = off")
         try:
             while True:
                 count, after = _delete_batch_retrying(conn, walk, only, after, batch_size)
@@ -178,8 +174,13 @@ def _purge_walk(engine: Engine, walk: list[ColumnElement[bool]], only: list[Colu
                     progress(count)
                 if after is None:
                     return deleted
+                if not no_disk_wait and conn.dialect.name == "postgresql":
+                    # A big purge: losing its last batches in a crash only means the next
+                    # cleanup deletes them again, so its commits need not wait for the disk.
+                    conn.exec_driver_sql("SET synchronous_commit = off")
+                    no_disk_wait = True
         finally:
-            if postgres:
+            if no_disk_wait:
                 conn.exec_driver_sql("RESET synchronous_commit")  # the connection goes back to the pool
 
 
@@ -192,8 +193,9 @@ def _purge_in_parallel(walk: list[ColumnElement[bool]], only: list[ColumnElement
     jobs = max(1, min(jobs, entries // batch_size))
     cuts = [db.session.execute(select(ExecutionLog.started_at, ExecutionLog.id).where(*walk)
                                .order_by(ExecutionLog.started_at, ExecutionLog.id)
-                               .offset(entries * part // jobs - 1).limit(1)).one() for part in range(1, jobs)]
+                               .offset(entries * part // jobs - 1).limit(1)).first() for part in range(1, jobs)]
     db.session.commit()
+    cuts = sorted({tuple(cut) for cut in cuts if cut is not None})  # rows may have gone meanwhile
     ranges = list(zip([None, *cuts], [*cuts, None]))
     lock = threading.Lock()
 
@@ -203,8 +205,8 @@ def _purge_in_parallel(walk: list[ColumnElement[bool]], only: list[ColumnElement
                 progress(count)
 
     def purge_range(after: tuple[datetime, int] | None, upto: tuple[datetime, int] | None) -> int:
-        bounded = walk if upto is None else [*walk, _key() <= _key_value(tuple(upto))]
-        return _purge_walk(engine, bounded, only, batch_size, report, tuple(after) if after else None)
+        bounded = walk if upto is None else [*walk, _key() <= _key_value(upto)]
+        return _purge_walk(engine, bounded, only, batch_size, report, after)
 
     with ThreadPoolExecutor(max_workers=len(ranges), thread_name_prefix="purge") as pool:
         return sum(f.result() for f in [pool.submit(purge_range, a, b) for a, b in ranges])
