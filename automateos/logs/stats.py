@@ -67,8 +67,7 @@ def history_stats(top: int = 10) -> dict[str, Any]:
         "steps": db.session.scalar(select(func.count()).select_from(StepLog)),
         "by_status": by_status,
         "top_workflows": workflows,
-        # min/max() bypass the column type: parse what SQLite returns as text
-        "oldest_run": _iso(oldest if not isinstance(oldest, str) else datetime.fromisoformat(oldest)),
-        "newest_run": _iso(newest if not isinstance(newest, str) else datetime.fromisoformat(newest)),
+        "oldest_run": _iso(oldest),
+        "newest_run": _iso(newest),
         "sizes": table_sizes(),
     }
