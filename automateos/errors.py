@@ -57,18 +57,11 @@ def init_app(app: Flask) -> None:
     def invalid_token(reason: str) -> ResponseReturnValue:
         return error_response(401, f"Invalid token: {reason}")
 
-    @jwt.expired_token_loader
-    def expired_token(_header: dict, _payload: dict) -> ResponseReturnValue:
-        return error_response(401, "Token has expired")
-
-    @jwt.revoked_token_loader
-    def revoked_token(_header: dict, _payload: dict) -> ResponseReturnValue:
-        return error_response(401, "Token has been revoked")
-
-    @jwt.needs_fresh_token_loader
-    def stale_token(_header: dict, _payload: dict) -> ResponseReturnValue:
-        return error_response(401, "Fresh token required")
-
-    @jwt.user_lookup_error_loader
-    def unknown_user(_header: dict, _payload: dict) -> ResponseReturnValue:
-        return error_response(401, "Unknown user")
+    # Token problems that only differ by their message.
+    for register, message in (
+        (jwt.expired_token_loader, "Token has expired"),
+        (jwt.revoked_token_loader, "Token has been revoked"),
+        (jwt.needs_fresh_token_loader, "Fresh token required"),
+        (jwt.user_lookup_error_loader, "Unknown user"),
+    ):
+        register(lambda _header, _payload, message=message: error_response(401, message))

@@ -47,6 +47,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 import psycopg
+
+from pgdb import drop_database, recreate_database
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,17 +105,6 @@ def percentile(values: list[float], pct: float) -> float:
 
 # -- setup ---------------------------------------------------------------------------------
 
-def recreate_database(pg_url: str, name: str) -> None:
-    """Drop (if left over) and create the benchmark's database."""
-    with psycopg.connect(f"{pg_url}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(pg_url: str, name: str) -> None:
-    """Drop the benchmark's database."""
-    with psycopg.connect(f"{pg_url}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass

@@ -53,6 +53,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import psycopg
+
+from pgdb import drop_database, recreate_database
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,17 +121,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 # -- database -------------------------------------------------------------------------------
 
-def recreate_database(pg_url: str, name: str) -> None:
-    """Drop (if left over) and create the benchmark's database."""
-    with psycopg.connect(f"{pg_url}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(pg_url: str, name: str) -> None:
-    """Drop the benchmark's database (its connections are closed by force)."""
-    with psycopg.connect(f"{pg_url}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def clear_redis_namespace(redis_url: str, namespace: str) -> int:

@@ -83,11 +83,6 @@ class Graph:
         return order if len(order) == len(self.nodes) else None
 
 
-def trigger_node(definition: dict[str, Any], lookup: Callable[[str], type[Node]]) -> dict[str, Any]:
-    """The trigger node of a valid definition."""
-    return next(n for n in definition["nodes"] if lookup(n["type"]).category == "trigger")
-
-
 def _shape_problems(definition: Any) -> list[str]:
     if not isinstance(definition, dict):
         return ["definition must be an object with 'nodes' and 'edges'"]

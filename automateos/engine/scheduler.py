@@ -47,9 +47,8 @@ def fire_due_schedules(now: datetime | None = None) -> int:
         query = query.with_for_update(skip_locked=True)
     fired = 0
     for workflow in db.session.scalars(query).all():
-        trigger = next(n for n in workflow.definition["nodes"] if n["type"] == "schedule")
         scheduled_at = workflow.next_run_at
-        workflow.next_run_at = next_fire_time(trigger.get("params") or {}, now)
+        workflow.next_run_at = next_fire_time(workflow.trigger_params(), now)
         start_execution(workflow, "schedule", {"scheduled_at": scheduled_at.isoformat()})  # commits
         fired += 1
     db.session.commit()

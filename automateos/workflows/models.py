@@ -33,3 +33,8 @@ class Workflow(db.Model):
     save_policy: Mapped[str] = mapped_column(String(20), default="all")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    def trigger_params(self) -> dict[str, Any]:
+        """Params of the trigger node (saving guarantees exactly one, of ``trigger_type``)."""
+        trigger = next(n for n in self.definition["nodes"] if n["type"] == self.trigger_type)
+        return trigger.get("params") or {}

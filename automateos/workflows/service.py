@@ -41,8 +41,7 @@ def _schedule_next(workflow: Workflow) -> None:
     from ..engine.scheduler import next_fire_time
 
     if workflow.trigger_type == "schedule" and workflow.active:
-        trigger = next(n for n in workflow.definition["nodes"] if n["type"] == "schedule")
-        workflow.next_run_at = next_fire_time(trigger.get("params") or {}, utcnow())
+        workflow.next_run_at = next_fire_time(workflow.trigger_params(), utcnow())
     else:
         workflow.next_run_at = None
 

@@ -108,7 +108,7 @@ class Hook(MethodView):
         if (request.content_length or 0) > current_app.config["WEBHOOK_MAX_BYTES"]:
             abort(413, message="Webhook body too large.")
         body = request.get_data(cache=True)
-        params = next(n for n in workflow.definition["nodes"] if n["type"] == "webhook").get("params") or {}
+        params = workflow.trigger_params()
         if params.get("secret") and not verify_signature(params["secret"], body, request.headers.get(SIGNATURE_HEADER)):
             abort(401, message=f"Missing or invalid {SIGNATURE_HEADER} header.")
         log = start_execution(workflow, "webhook", request_payload(body))
