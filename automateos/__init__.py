@@ -5,13 +5,13 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, redirect
+from flask import Flask, jsonify
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from config import Config, ProductionConfig, config_from_env
 
-from . import errors, routing
+from . import dashboard, errors, proxy, routing
 from .extensions import api, db, jwt, limiter, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -27,10 +27,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    if app.config["ENV_NAME"] == "production":
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    proxy.init_app(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
@@ -49,6 +46,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     events.init_app(app)
     engine.init_app(app)
     _register_health(app)
+    dashboard.init_app(app)
     return app
 
 
@@ -64,11 +62,6 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_health(app: Flask) -> None:
-    @app.get("/")
-    def index() -> Any:
-        """Until the dashboard is served here, the front door is the API's browsable docs."""
-        return redirect("/api/docs")
-
     @app.get("/healthz")
     def healthz() -> Any:
         """Liveness: the process answers."""
