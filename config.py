@@ -59,6 +59,10 @@ class Config:
     JWT_ACCESS_TOKEN_EXPIRES = _int("JWT_ACCESS_MINUTES", 15) * 60
     JWT_REFRESH_TOKEN_EXPIRES = _int("JWT_REFRESH_DAYS", 30) * 86400
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    # Forwarded headers (client address, scheme, host) count only from these peers, and
+    # only PROXY_FIX_HOPS proxies deep (0: trust none). Render: 1 hop (automateos/proxy.py).
+    PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)
+    FORWARDED_ALLOW_IPS = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
     RATELIMIT_HEADERS_ENABLED = True
     # Rate-limit counters live under the same namespace as everything else in Redis.
     RATELIMIT_KEY_PREFIX = REDIS_NAMESPACE
