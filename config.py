@@ -73,6 +73,11 @@ class Config:
     EXECUTION_TIME_LIMIT_SECONDS = _int("EXECUTION_TIME_LIMIT_SECONDS", 3600)
     RECONCILE_AFTER_SECONDS = _int("RECONCILE_AFTER_SECONDS", 300)
     RECONCILE_INTERVAL_SECONDS = _int("RECONCILE_INTERVAL_SECONDS", 60)
+    # A running step's lease: renewed every third of it by its worker's heartbeat; a dead
+    # worker's step is taken over once it lapses, whatever the node's time limit.
+    STEP_LEASE_SECONDS = float(os.environ.get("STEP_LEASE_SECONDS", 60))
+    # Largest node output a step may store, measured as its JSON in UTF-8.
+    STEP_OUTPUT_MAX_BYTES = _int("STEP_OUTPUT_MAX_BYTES", 4 * 1024 * 1024)
     SCHEDULER_INTERVAL_SECONDS = _int("SCHEDULER_INTERVAL_SECONDS", 15)
     EMBEDDED_WORKER_THREADS = _int("EMBEDDED_WORKER_THREADS", 4)
     # Embedded mode runs the worker and the scheduler inside the web process.

@@ -80,7 +80,13 @@ class StepLog(db.Model):
     """One node's part in a run: status, attempts, input, output, error, timings."""
 
     __tablename__ = "step_logs"
-    __table_args__ = (UniqueConstraint("log_id", "node_id", name="uq_step_logs_log_node"),)
+    __table_args__ = (
+        UniqueConstraint("log_id", "node_id", name="uq_step_logs_log_node"),
+        # The reconciler looks for running steps whose lease lapsed (a dead worker's): only
+        # running steps are indexed, so the index stays as small as the work in flight.
+        Index("ix_step_logs_running_lease", "lease_expires_at",
+              postgresql_where=text("status = 'running'"), sqlite_where=text("status = 'running'")),
+    )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
     log_id: Mapped[int] = mapped_column(ForeignKey("execution_logs.id", ondelete="CASCADE"))
@@ -93,6 +99,9 @@ class StepLog(db.Model):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # While running: until when the worker running the step holds it. Its heartbeat pushes
+    # this forward; once it lapses (the worker died) the step is taken over.
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     input: Mapped[Any] = deferred(mapped_column(JSONType, nullable=True))
     output: Mapped[Any] = deferred(mapped_column(JSONType, nullable=True))
     error: Mapped[dict[str, Any] | None] = deferred(mapped_column(JSONType, nullable=True))
