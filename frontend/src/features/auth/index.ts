@@ -1,0 +1,4 @@
+/** Public exports of the auth feature. */
+export { useLogout } from './mutations'
+export { useMe } from './queries'
+export type { User } from './api'

@@ -1,0 +1,2 @@
+/** Public exports of the logs feature. */
+export { ExecutionLogs, type ExecutionLogsProps } from './ExecutionLogs'
