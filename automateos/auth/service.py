@@ -1,6 +1,7 @@
 """Accounts and token sessions: the rules behind the auth API."""
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -17,6 +18,10 @@ from .models import AuthSession, User
 
 # Compared against when the email is unknown, so a miss costs as much as a hit.
 _DUMMY_HASH = generate_password_hash("timing-equaliser")
+# A token's ``sub`` is a user id: ASCII digits that fit the 32-bit ``users.id`` column.
+_USER_ID = re.compile(r"[1-9][0-9]{0,9}", re.ASCII)
+USER_ID_MAX = 2**31 - 1
+SESSION_ID_MAX_LENGTH = 36  # AuthSession.id, a UUID
 
 
 def normalise_email(email: str) -> str:
@@ -71,8 +76,9 @@ def open_session(user: User) -> dict[str, Any]:
 
 def rotate(jwt_payload: dict[str, Any]) -> dict[str, Any]:
     """Exchange a current refresh token for a new pair; the old one stops working."""
-    session = db.session.get(AuthSession, jwt_payload.get("sid"), with_for_update=True)
-    if session is None or session.revoked_at is not None or session.refresh_jti != jwt_payload["jti"]:
+    sid = session_id_of(jwt_payload)
+    session = db.session.get(AuthSession, sid, with_for_update=True) if sid else None
+    if session is None or session.revoked_at is not None or session.refresh_jti != jwt_payload.get("jti"):
         abort(401, message="Token has been revoked")
     pair = _issue_pair(session)
     db.session.commit()
@@ -87,13 +93,35 @@ def revoke_session(session_id: str | None) -> None:
         db.session.commit()
 
 
+def session_id_of(jwt_payload: dict[str, Any]) -> str | None:
+    """The login session a token names, or None when its ``sid`` claim is not one."""
+    sid = jwt_payload.get("sid")
+    return sid if isinstance(sid, str) and 0 < len(sid) <= SESSION_ID_MAX_LENGTH else None
+
+
+def user_id_of(jwt_payload: dict[str, Any]) -> int | None:
+    """The user id a token's ``sub`` names, or None when it cannot be one (not a string
+    of digits, or past the id column's range): such a token names nobody."""
+    sub = jwt_payload.get("sub")
+    if not isinstance(sub, str) or not _USER_ID.fullmatch(sub) or int(sub) > USER_ID_MAX:
+        return None
+    return int(sub)
+
+
+def is_session_active(session_id: str | None) -> bool:
+    """True while the login session exists, is not revoked and has not expired."""
+    session = db.session.get(AuthSession, session_id) if session_id else None
+    return session is not None and session.revoked_at is None and session.expires_at > utcnow()
+
+
 def is_token_revoked(jwt_payload: dict[str, Any]) -> bool:
     """True when the token's session is over, or a refresh token is replayed.
 
     A refresh token that is no longer the session's current one was already used: the
     session is revoked, as its tokens may have leaked (refresh-token reuse detection).
     """
-    session = db.session.get(AuthSession, jwt_payload.get("sid")) if jwt_payload.get("sid") else None
+    sid = session_id_of(jwt_payload)
+    session = db.session.get(AuthSession, sid) if sid else None
     if session is None or session.revoked_at is not None or session.expires_at <= utcnow():
         return True
     if jwt_payload.get("type") == "refresh" and jwt_payload.get("jti") != session.refresh_jti:
@@ -104,5 +132,16 @@ def is_token_revoked(jwt_payload: dict[str, Any]) -> bool:
 
 
 def load_user(jwt_payload: dict[str, Any]) -> User | None:
-    """The user a token names."""
-    return db.session.get(User, int(jwt_payload["sub"]))
+    """The user a token names, if the token names a user of its own session.
+
+    None (answered 401) for a ``sub`` that is no user id, and for one that differs from
+    the user whose session the token carries.
+    """
+    user_id = user_id_of(jwt_payload)
+    if user_id is None:
+        return None
+    sid = session_id_of(jwt_payload)
+    session = db.session.get(AuthSession, sid) if sid else None
+    if session is None or session.user_id != user_id:
+        return None
+    return db.session.get(User, user_id)

@@ -4,7 +4,7 @@ The generator holds no database session and no request context: the view resolve
 user and the filter, closes its session, then hands over plain values. Its ``finally``
 closes the subscription (and with it the Redis connection) whichever way it ends: the
 client left (the server closes the generator on a failed write), the server shuts down,
-or Redis went away.
+or Redis went away, or the login session behind it ended (checked at every ping).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,10 +59,15 @@ def shutdown_streams() -> None:
 
 
 def event_stream(bus: EventBus, user_id: int, last_event_id: str | None, stream_filter: StreamFilter, *,
-                 ping_seconds: float, retry_ms: int) -> Iterator[bytes]:
+                 ping_seconds: float, retry_ms: int,
+                 still_allowed: Callable[[], bool] | None = None) -> Iterator[bytes]:
     """The frames of one client's stream: at once a ``retry:`` and a comment; then the
     replay after ``last_event_id`` (or ``events.reset``); ``events.ready``; then live
-    events as they are published, with a ``: ping`` every ``ping_seconds``."""
+    events as they are published, with a ``: ping`` every ``ping_seconds``.
+
+    ``still_allowed`` is asked whenever a ping is due; once it answers False (the
+    client's login session ended) the stream closes instead of pinging.
+    """
     subscription = None
     try:
         yield f"retry: {retry_ms}\n: stream open\n\n".encode()
@@ -86,6 +91,9 @@ def event_stream(bus: EventBus, user_id: int, last_event_id: str | None, stream_
                 replaying, next_ping = False, time.monotonic() + ping_seconds
                 yield frame("events.ready", {"last_event_id": subscription.position}, subscription.position)
             elif not replaying and time.monotonic() >= next_ping:
+                if still_allowed is not None and not still_allowed():
+                    yield b": session ended\n\n"
+                    break
                 next_ping = time.monotonic() + ping_seconds
                 yield b": ping\n\n"
     except Exception:  # Redis went away: end the stream, the client reconnects with its id

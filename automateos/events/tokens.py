@@ -4,19 +4,34 @@ A browser's EventSource cannot send an Authorization header, and a long-lived to
 not appear in a URL (URLs land in access logs). A stream token is not a JWT at all (an
 itsdangerous signature with its own salt), so no JWT-protected endpoint can accept it,
 and the stream accepts nothing else in its query string.
+
+Whichever credential opened it, a stream belongs to a login session, and it ends when
+that session does (logout, refresh-token reuse, expiry): ``session_check`` is what the
+stream calls at every ping to find out.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from itsdangerous.timed import TimestampSigner
 
 from ..auth import service as auth_service
 from ..errors import abort
+from ..extensions import db
 
 SALT = "automateos.events.stream-token"
+
+
+@dataclass(frozen=True)
+class StreamCaller:
+    """Who opened a stream: the user, and the login session the credential belongs to."""
+
+    user_id: int
+    session_id: str | None
 
 
 class _IssuedAt(TimestampSigner):
@@ -41,8 +56,8 @@ def issue_stream_token(user_id: int, session_id: str | None, *, issued_at: float
     return {"token": token, "expires_in": int(current_app.config["EVENTS_TOKEN_SECONDS"])}
 
 
-def user_of_stream_token(token: str) -> int:
-    """The user a valid, unexpired stream token names; 401 otherwise."""
+def caller_of_stream_token(token: str) -> StreamCaller:
+    """The user (and session) a valid, unexpired stream token names; 401 otherwise."""
     try:
         claims = _serializer().loads(token, max_age=int(current_app.config["EVENTS_TOKEN_SECONDS"]))
     except SignatureExpired:
@@ -53,4 +68,22 @@ def user_of_stream_token(token: str) -> int:
         abort(401, message="Invalid stream token.")
     if auth_service.is_token_revoked({"sid": claims.get("sid"), "type": "stream"}):
         abort(401, message="Token has been revoked")
-    return claims["uid"]
+    return StreamCaller(claims["uid"], claims.get("sid"))
+
+
+def session_check(app: Flask, session_id: str | None) -> Callable[[], bool]:
+    """A callable answering whether the login session is still active.
+
+    The stream runs outside any request, so each check opens its own app context, and
+    its session is removed as the context ends: the stream holds no connection between
+    checks.
+    """
+
+    def active() -> bool:
+        with app.app_context():
+            try:
+                return auth_service.is_session_active(session_id)
+            finally:
+                db.session.remove()
+
+    return active

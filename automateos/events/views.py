@@ -5,7 +5,7 @@ from typing import Any
 
 from flask import Response, current_app, request
 from flask.views import MethodView
-from flask_jwt_extended import get_jwt, get_jwt_identity, jwt_required, verify_jwt_in_request
+from flask_jwt_extended import current_user, get_jwt, jwt_required, verify_jwt_in_request
 from flask_smorest import Blueprint
 
 from ..extensions import db
@@ -29,16 +29,18 @@ after it with the `Last-Event-ID` header or the `last_event_id` query parameter)
 * `events.reset`: ResetEvent, when events after that id are no longer kept: refetch
 
 The stream opens with `retry:` and a comment, and sends a `: ping` comment every 15 s.
+It ends when the login session of its token does (logout, refresh-token reuse, expiry),
+at the next ping at the latest.
 """
 
 
-def _stream_user() -> int:
+def _stream_caller() -> tokens.StreamCaller:
     """The caller: a stream token in ``?token=``, else an access token as Bearer."""
     token = request.args.get("token")
     if token is not None:
-        return tokens.user_of_stream_token(token)
+        return tokens.caller_of_stream_token(token)
     verify_jwt_in_request()
-    return int(get_jwt_identity())
+    return tokens.StreamCaller(current_user.id, get_jwt().get("sid"))
 
 
 @blp.route("")
@@ -52,7 +54,8 @@ class Events(MethodView):
     @blp.alt_response(404, description="Unknown workflow_id or log_id")
     def get(self, args: dict[str, Any]) -> Response:
         """Follow your runs live: all of them, one workflow's (`workflow_id`) or one run (`log_id`)."""
-        user_id = _stream_user()
+        caller = _stream_caller()
+        user_id = caller.user_id
         if args.get("workflow_id"):
             workflows_service.get_owned(user_id, args["workflow_id"])
         if args.get("log_id"):
@@ -62,6 +65,7 @@ class Events(MethodView):
         frames = event_stream(
             get_bus(), user_id, last_event_id, StreamFilter(args.get("workflow_id"), args.get("log_id")),
             ping_seconds=float(config["EVENTS_PING_SECONDS"]), retry_ms=int(config["EVENTS_RETRY_MS"]),
+            still_allowed=tokens.session_check(current_app._get_current_object(), caller.session_id),
         )
         db.session.remove()  # a stream lasts hours: hold no database connection meanwhile
         return Response(frames, mimetype="text/event-stream", headers={
@@ -81,4 +85,4 @@ class EventsToken(MethodView):
         It opens the event stream and nothing else: no other endpoint accepts it, and the
         stream accepts no other token in its URL.
         """
-        return tokens.issue_stream_token(int(get_jwt_identity()), get_jwt().get("sid"))
+        return tokens.issue_stream_token(current_user.id, get_jwt().get("sid"))
