@@ -1,8 +1,13 @@
-"""Finds executions that stopped moving (a lost message, a killed worker) and moves them on."""
+"""Finds executions that stopped moving (a lost message, a killed worker) and moves them on.
+
+Two ways in: a running step whose lease lapsed (its worker died) is found at once, however
+recently its run moved; any other run is looked at once it has not moved for
+``RECONCILE_AFTER_SECONDS`` (a lost message).
+"""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -11,11 +16,15 @@ from ..db_types import utcnow
 from ..extensions import db
 from ..logs.models import ExecutionLog, StepLog
 from .graph import Graph
-from .runner import LEASE_GRACE, Send, StepLimits, fail_execution, lock_execution, load_steps, serialised
-from ..nodes.registry import get_node_type
+from .lease import lapsed_lease_condition, lease_lapsed
+from .locking import serialised
+from .rules import READY, execution_overdue, readiness
+from .runner import Send, fail_execution, lock_execution, load_steps
+from .status import set_step_status
 
 logger = logging.getLogger(__name__)
 BATCH = 500
+UNFINISHED = ("queued", "running")
 
 
 def stalled_execution_ids(older_than: timedelta) -> list[int]:
@@ -23,53 +32,71 @@ def stalled_execution_ids(older_than: timedelta) -> list[int]:
     cutoff = utcnow() - older_than
     return list(db.session.scalars(
         select(ExecutionLog.id)
-        .where(ExecutionLog.status.in_(("queued", "running")), ExecutionLog.updated_at < cutoff)
+        .where(ExecutionLog.status.in_(UNFINISHED), ExecutionLog.updated_at < cutoff)
         .order_by(ExecutionLog.updated_at).limit(BATCH)
     ))
 
 
-def _resendable(graph: Graph, step: StepLog, steps: dict[str, StepLog]) -> bool:
-    now = utcnow()
+def lapsed_lease_execution_ids(now: datetime) -> list[int]:
+    """Unfinished runs with a running step whose lease lapsed: a dead worker's."""
+    return list(db.session.scalars(
+        select(StepLog.log_id).distinct()
+        .join(ExecutionLog, ExecutionLog.id == StepLog.log_id)
+        .where(lapsed_lease_condition(now), ExecutionLog.status.in_(UNFINISHED))
+        .limit(BATCH)
+    ))
+
+
+def _resendable(graph: Graph, step: StepLog, steps: dict[str, StepLog], now: datetime) -> bool:
     if step.status == "running":
-        limits = StepLimits.of(get_node_type(step.type), graph.nodes[step.node_id])
-        return step.started_at is None or step.started_at + timedelta(seconds=limits.timeout_seconds) + LEASE_GRACE < now
+        return lease_lapsed(step, now)
     if step.status != "pending" or (step.next_attempt_at and step.next_attempt_at > now):
         return False
-    sources = [steps[e.source] for e in graph.incoming.get(step.node_id, [])]
-    # Ready when every input is decided and one of them delivered (or it is the trigger).
-    return not sources or (
-        all(s.status in ("success", "skipped", "failed") for s in sources) and any(s.status == "success" for s in sources)
-    )
+    return readiness(graph, steps, step.node_id) == READY
 
 
 def reconcile_execution(log_id: int) -> list[Send]:
     """Resend the ready or abandoned steps of one stalled run (or fail it when it ran out
-    of time); returns the messages to send."""
+    of time); returns the messages to send.
+
+    A step whose lease lapsed goes back to ``pending`` first: its old worker's record is
+    refused from now on, and it is resent once here rather than at every reconciler pass
+    until a worker claims it.
+    """
     with serialised():
         log = lock_execution(log_id, ExecutionLog.definition)
-        if log is None or log.status not in ("queued", "running"):
+        if log is None or log.status not in UNFINISHED:
             db.session.rollback()
             return []
         steps = load_steps(log_id)
-        limit = current_app.config["EXECUTION_TIME_LIMIT_SECONDS"]
-        if utcnow() - log.started_at > timedelta(seconds=limit):
-            fail_execution(log, steps, {"message": f"execution time limit of {limit} s exceeded",
-                                        "type": "ExecutionTimeLimit", "node_id": None, "traceback": None})
+        now = utcnow()
+        overdue = execution_overdue(log, now)
+        if overdue is not None:
+            fail_execution(log, steps, overdue)
             db.session.commit()
             return []
         graph = Graph.from_definition(log.definition)
-        sends = [Send(log_id, s.node_id) for s in steps.values() if _resendable(graph, s, steps)]
-        log.updated_at = utcnow()  # not picked again before another full period
+        sends = [Send(log_id, s.node_id) for s in steps.values() if _resendable(graph, s, steps, now)]
+        for send in sends:
+            step = steps[send.node_id]
+            if step.status == "running":
+                set_step_status(db.session, log, step, "pending", lease_expires_at=None, error={
+                    "message": f"the worker running attempt {step.attempts} stopped renewing its lease; "
+                               "the step runs again",
+                    "type": "LeaseLapsed", "node_id": step.node_id, "traceback": None,
+                })
+        log.updated_at = now  # not picked again before another full period
         db.session.commit()
         return sends
 
 
 def reconcile(older_than: timedelta | None = None) -> list[Send]:
-    """Reconcile every stalled run; returns every message to send."""
+    """Reconcile every run with a lapsed lease or that stalled; returns every message to send."""
     if older_than is None:
         older_than = timedelta(seconds=current_app.config["RECONCILE_AFTER_SECONDS"])
+    log_ids = dict.fromkeys(lapsed_lease_execution_ids(utcnow()) + stalled_execution_ids(older_than))
     sends: list[Send] = []
-    for log_id in stalled_execution_ids(older_than):
+    for log_id in log_ids:
         sends.extend(reconcile_execution(log_id))
     if sends:
         logger.info("reconciler resends %d step(s)", len(sends))

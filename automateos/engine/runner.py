@@ -4,23 +4,22 @@ Each step is three short phases so that no database transaction is held while a 
 works: *claim* (lock the run, mark the step running), *execute* (expressions, the node,
 its time limit), *record* (lock the run, store the outcome, decide successors, finish
 the run). Redelivered messages are harmless: a finished step is never claimed again,
-and a running step is only taken over once its lease (time limit + grace) ran out.
+and a running step is only taken over once its lease lapsed (its worker's heartbeat
+stopped, see lease.py); the record of an attempt that was taken over is refused.
 """
 from __future__ import annotations
 
-import json
 import logging
 import random
-import threading
 import traceback
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, ContextManager
+from typing import Any
 
 from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import DataError, StatementError
 from sqlalchemy.orm import undefer
 
 from ..db_types import utcnow
@@ -32,16 +31,16 @@ from ..nodes.registry import get_node_type
 from ..workflows.models import Workflow
 from .expressions import evaluate_params
 from .graph import Graph
+from .lease import hold_lease, lease_expiry, lease_lapsed
+from .locking import serialised
+from .rules import DEAD, READY, execution_overdue, readiness
 from .status import set_execution_status, set_step_status
+from .storable import StepOutputTooLarge, UnstorableOutput, storable_output, storable_text
 from .timeouts import StepTimedOut, time_limit
 
 logger = logging.getLogger(__name__)
 
-LEASE_GRACE = timedelta(seconds=30)
 MAX_BACKOFF_SECONDS = 3600.0
-# SQLite has one writer and no SELECT ... FOR UPDATE: serialise the engine's read-decide-
-# write transactions in this (the only) process instead.
-_sqlite_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -82,6 +81,7 @@ class Claim:
     log_id: int
     workflow_id: int
     node_id: str
+    step_id: int
     graph: Graph
     node_def: dict[str, Any]
     attempt: int
@@ -89,11 +89,6 @@ class Claim:
     scope: dict[str, Any]
     # The locked run and its steps, when the step goes on in the claiming transaction.
     locked: tuple[ExecutionLog, dict[str, StepLog]] | None = None
-
-
-def serialised() -> ContextManager[Any]:
-    """A lock around the engine's transactions where the database cannot lock rows."""
-    return _sqlite_lock if db.engine.dialect.name == "sqlite" else nullcontext()
 
 
 def lock_execution(log_id: int, *bodies: Any) -> ExecutionLog | None:
@@ -116,19 +111,62 @@ def run_step(log_id: int, node_id: str) -> list[Send]:
     """Run one step of an execution and return the step messages to send next.
 
     A node that may block is claimed, executed and recorded in three phases so that no
-    transaction stays open while it works; a node that only computes runs all three in
-    one transaction, the run's row locked throughout (milliseconds).
+    transaction stays open while it works (its lease renewed meanwhile); a node that only
+    computes runs all three in one transaction, the run's row locked throughout
+    (milliseconds).
     """
     with serialised():
-        claim = _claim(log_id, node_id)
+        claim = claim_step(log_id, node_id)
         if claim is None:
             return []
         if claim.locked is not None:
-            return _record(claim, _execute(claim))
+            return _record_or_fail(claim, execute_step(claim))
         db.session.commit()
-    outcome = _execute(claim)
+    with hold_lease(claim.step_id, claim.attempt):
+        outcome = execute_step(claim)
     with serialised():
-        return _record(claim, outcome)
+        return _record_or_fail(claim, outcome)
+
+
+def _is_data_error(exc: StatementError) -> bool:
+    # The database (or the JSON serialiser) refused a value; a lost connection is no such error.
+    return isinstance(exc, DataError) or isinstance(exc.orig, (ValueError, TypeError))
+
+
+def _record_or_fail(claim: Claim, outcome: Outcome) -> list[Send]:
+    """Record the outcome; if the database refuses its data, fail the step with that error
+    (a redelivery would be refused the same way, for ever)."""
+    try:
+        return record_step(claim, outcome)
+    except StatementError as exc:
+        db.session.rollback()
+        if not _is_data_error(exc):
+            raise  # infrastructure: the message is redelivered
+        logger.warning("step %s of execution %s: the database refused its record: %s",
+                       claim.node_id, claim.log_id, exc.orig)
+        error = _error(claim.node_id, exc, f"node '{claim.node_id}': the database refused its record: {exc.orig}")
+        return fail_step(claim.log_id, claim.node_id, claim.attempt, error)
+
+
+def fail_step(log_id: int, node_id: str, attempt: int, error: dict[str, Any]) -> list[Send]:
+    """Fail a step and its run without storing any of its data (the caller serialises).
+
+    Used when the record of attempt ``attempt`` could not be written; nothing happens when
+    the step finished meanwhile or another attempt holds it under a live lease.
+    """
+    log = lock_execution(log_id)
+    steps = load_steps(log_id) if log else {}
+    step = steps.get(node_id)
+    if log is None or step is None or step.status in FINISHED_STEP or (
+        step.status == "running" and step.attempts != attempt and not lease_lapsed(step, utcnow())
+    ):
+        db.session.rollback()
+        return []
+    set_step_status(db.session, log, step, "failed", error=error, finished_at=utcnow(), lease_expires_at=None)
+    if log.status not in FINISHED_EXECUTION:
+        fail_execution(log, steps, error)
+    db.session.commit()
+    return []
 
 
 def _step_input(graph: Graph, node_id: str, steps: dict[str, StepLog], payload: Any) -> Any:
@@ -144,9 +182,10 @@ def _step_input(graph: Graph, node_id: str, steps: dict[str, StepLog], payload: 
     return next(iter(delivered.values()), None)
 
 
-def _claim(log_id: int, node_id: str) -> Claim | None:
-    """Lock the run and mark the step running, leaving the transaction open for the
-    caller; None (rolled back or committed) when the step is not to run now."""
+def claim_step(log_id: int, node_id: str) -> Claim | None:
+    """Lock the run and mark the step running under a fresh lease, leaving the transaction
+    open for the caller; None (rolled back or committed) when the step is not to run now:
+    it finished, or another worker holds it under a live lease."""
     log = lock_execution(log_id, ExecutionLog.definition, ExecutionLog.payload)
     steps = load_steps(log_id, StepLog.output) if log else {}
     step = steps.get(node_id)
@@ -157,20 +196,22 @@ def _claim(log_id: int, node_id: str) -> Claim | None:
     node_def = graph.nodes[node_id]
     limits = StepLimits.of(get_node_type(step.type), node_def)
     now = utcnow()
-    if step.status == "running" and step.started_at and step.started_at + timedelta(seconds=limits.timeout_seconds) + LEASE_GRACE > now:
-        db.session.rollback()  # another delivery of this message is working on it
+    if step.status == "running" and not lease_lapsed(step, now):
+        db.session.rollback()  # its worker is alive and renewing the lease
         return None
-    limit = current_app.config["EXECUTION_TIME_LIMIT_SECONDS"]
-    if now - log.started_at > timedelta(seconds=limit):
-        fail_execution(log, steps, {"message": f"execution time limit of {limit} s exceeded",
-                                    "type": "ExecutionTimeLimit", "node_id": node_id, "traceback": None})
+    overdue = execution_overdue(log, now, node_id)
+    if overdue is not None:
+        fail_execution(log, steps, overdue)
         db.session.commit()
         return None
     step_input = _step_input(graph, node_id, steps, log.payload)
     if log.status == "queued":
         set_execution_status(db.session, log, "running")
+    # attempts is also the lease's fencing token: taking a step over bumps it, and the
+    # renewals and the record of the attempt that was taken over then match nothing.
     set_step_status(db.session, log, step, "running", attempts=step.attempts + 1, started_at=now,
-                    finished_at=None, next_attempt_at=None, input=step_input)
+                    finished_at=None, next_attempt_at=None, input=step_input,
+                    lease_expires_at=lease_expiry(now))
     trigger_id = graph.roots()[0]
     scope = {
         "input": step_input,
@@ -178,7 +219,7 @@ def _claim(log_id: int, node_id: str) -> Claim | None:
         "trigger": steps[trigger_id].output if steps[trigger_id].status == "success" else log.payload,
         "execution": {"id": log.id, "workflow_id": log.workflow_id, "started_at": log.started_at.isoformat()},
     }
-    claim = Claim(log.id, log.workflow_id, node_id, graph, node_def, step.attempts, limits, scope)
+    claim = Claim(log.id, log.workflow_id, node_id, step.id, graph, node_def, step.attempts, limits, scope)
     if not get_node_type(step.type).blocking:
         claim.locked = (log, steps)
     return claim
@@ -186,19 +227,18 @@ def _claim(log_id: int, node_id: str) -> Claim | None:
 
 @dataclass
 class Outcome:
-    """What a node produced: output on a port (None port = branch stopped), or an error."""
+    """What a node produced: output on a port (None port = branch stopped), or an error;
+    a ``final`` error fails the step without retries (trying again cannot help)."""
 
     output: Any = None
     port: str | None = "main"
     error: dict[str, Any] | None = None
+    final: bool = False
 
 
-def _jsonable(value: Any) -> Any:
-    # Node outputs are stored as JSON; anything exotic is stored as its string form.
-    return json.loads(json.dumps(value, default=str))
-
-
-def _execute(claim: Claim) -> Outcome:
+def execute_step(claim: Claim) -> Outcome:
+    """Evaluate the params, run the node under its time limit and check that its output
+    can be stored; no transaction is needed."""
     node_cls = get_node_type(claim.node_def["type"])
     ctx = NodeContext(
         execution_id=claim.log_id, workflow_id=claim.workflow_id, node_id=claim.node_id,
@@ -218,22 +258,30 @@ def _execute(claim: Claim) -> Outcome:
         return Outcome(error=_error(claim.node_id, exc))
     if result is STOP:
         return Outcome(output=None, port=None)
-    if isinstance(result, Emit):
-        return Outcome(output=_jsonable(result.data), port=result.port)
-    return Outcome(output=_jsonable(result))
+    port, data = (result.port, result.data) if isinstance(result, Emit) else ("main", result)
+    try:
+        return Outcome(output=storable_output(data, claim.node_id, current_app.config["STEP_OUTPUT_MAX_BYTES"]),
+                       port=port)
+    except (UnstorableOutput, StepOutputTooLarge) as exc:
+        return Outcome(error=_error(claim.node_id, exc), final=True)
 
 
 def _error(node_id: str, exc: BaseException, message: str | None = None) -> dict[str, Any]:
+    # Messages may quote data (a fail node's, an HTTP body): keep them storable too.
     return {
-        "message": message or str(exc) or type(exc).__name__,
+        "message": storable_text(message or str(exc) or type(exc).__name__),
         "type": type(exc).__name__,
         "node_id": node_id,
-        "traceback": "".join(traceback.format_exception(exc)),
+        "traceback": storable_text("".join(traceback.format_exception(exc))),
     }
 
 
-def _record(claim: Claim, outcome: Outcome) -> list[Send]:
-    """Store the outcome, decide what runs next and commit (the caller serialises)."""
+def record_step(claim: Claim, outcome: Outcome) -> list[Send]:
+    """Store the outcome, decide what runs next and commit (the caller serialises).
+
+    Refused (nothing changes) when the attempt no longer holds the step: its lease lapsed
+    and the step was released or taken over.
+    """
     if claim.locked is not None:
         log, steps = claim.locked
     else:
@@ -241,36 +289,32 @@ def _record(claim: Claim, outcome: Outcome) -> list[Send]:
         steps = load_steps(claim.log_id) if log else {}
     step = steps.get(claim.node_id)
     if log is None or step is None or step.status != "running" or step.attempts != claim.attempt:
-        db.session.rollback()  # our lease expired and another delivery took over
+        db.session.rollback()  # our lease lapsed and the step was released or taken over
+        logger.warning("step %s of execution %s: attempt %s was taken over, its outcome is dropped",
+                       claim.node_id, claim.log_id, claim.attempt)
         return []
     graph = claim.graph  # the definition is a snapshot: no need to load it twice
     now = utcnow()
     sends: list[Send] = []
     if outcome.error is None:
         set_step_status(db.session, log, step, "success", output=outcome.output, output_port=outcome.port,
-                        error=None, finished_at=now)
+                        error=None, finished_at=now, lease_expires_at=None)
         if log.status not in FINISHED_EXECUTION:
             sends = [Send(log.id, n) for n in advance(graph, log, steps, claim.node_id)]
-    elif claim.attempt <= claim.limits.max_retries and log.status not in FINISHED_EXECUTION:
+    elif not outcome.final and claim.attempt <= claim.limits.max_retries and log.status not in FINISHED_EXECUTION:
         delay = claim.limits.backoff(claim.attempt)
-        set_step_status(db.session, log, step, "pending", error=outcome.error,
+        set_step_status(db.session, log, step, "pending", error=outcome.error, lease_expires_at=None,
                         next_attempt_at=now + timedelta(seconds=delay))
         sends = [Send(log.id, claim.node_id, delay)]
     else:
-        set_step_status(db.session, log, step, "failed", error=outcome.error, finished_at=now)
+        set_step_status(db.session, log, step, "failed", error=outcome.error, finished_at=now,
+                        lease_expires_at=None)
         if log.status not in FINISHED_EXECUTION:
             fail_execution(log, steps, outcome.error)
     if log.status not in FINISHED_EXECUTION and all(s.status in FINISHED_STEP for s in steps.values()):
         finish_execution(log, graph)
     db.session.commit()
     return sends
-
-
-def _edge_state(edge: Any, steps: dict[str, StepLog]) -> str:
-    source = steps[edge.source]
-    if source.status == "success":
-        return "delivered" if source.output_port == edge.output else "dead"
-    return "dead" if source.status in ("skipped", "failed") else "waiting"
 
 
 def advance(graph: Graph, log: ExecutionLog, steps: dict[str, StepLog], node_id: str) -> list[str]:
@@ -286,12 +330,10 @@ def advance(graph: Graph, log: ExecutionLog, steps: dict[str, StepLog], node_id:
         step = steps[target]
         if step.status != "pending":
             continue
-        states = [_edge_state(e, steps) for e in graph.incoming[target]]
-        if "waiting" in states:
-            continue
-        if "delivered" in states:
+        state = readiness(graph, steps, target)
+        if state == READY:
             ready.append(target)
-        else:
+        elif state == DEAD:
             set_step_status(db.session, log, step, "skipped", finished_at=utcnow())
             todo.extend(graph.successors(target))
     return ready

@@ -6,21 +6,11 @@ import time
 import pytest
 
 from automateos.engine.actors import run_step
-from automateos.engine.broker import QUEUE, broker
-from automateos.engine import broker as broker_module
 from automateos.engine.service import send_steps
 from automateos.extensions import db
 from automateos.logs.models import ExecutionLog
 from tests.conftest import drain, wait_for_log, webhook_flow
-
-
-def hook(client, workflow, json=None, **kw):
-    token = workflow["webhook_url"].rsplit("/", 1)[1]
-    return client.post(f"/api/hooks/{token}", json=json, **kw)
-
-
-def steps_by_node(log):
-    return {s["node_id"]: s for s in log["steps"]}
+from tests.engine.conftest import hook, hook_and_lose_the_message, steps_by_node
 
 
 ORDER_FLOW = webhook_flow(
@@ -194,15 +184,7 @@ def test_a_message_delivered_twice_runs_the_step_once(app, client, user, server)
 def start_and_lose_the_message(client, user) -> int:
     """Trigger a run while the worker is paused, then drop the queued message."""
     wf = user.create_workflow(webhook_flow({"id": "t", "type": "transform", "params": {"fields": {"ok": True}}}))
-    worker = broker_module._worker
-    worker.pause()
-    try:
-        log_id = hook(client, wf, {}).get_json()["log_id"]
-        broker.flush(QUEUE)  # the message is lost
-    finally:
-        worker.resume()
-    drain()
-    return log_id
+    return hook_and_lose_the_message(client, wf)
 
 
 def test_reconciler_finishes_a_run_whose_message_was_lost(app, client, user):
