@@ -1,8 +1,10 @@
 """One JSON error shape for every failure: ``{code, status, message, errors}``.
 
 flask-smorest already renders every HTTPException (and its 422 validation errors) in this
-shape; this module adds the same shape for JWT failures and for unexpected exceptions,
-which are logged with their traceback but never shown to the client.
+shape; this module adds the same shape for JWT failures, for a backend that is briefly
+unreachable (PostgreSQL or Redis down: 503 with ``Retry-After``, the client may try again)
+and for unexpected exceptions, which are logged with their traceback but never shown to
+the client.
 """
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+import redis.exceptions
+import sqlalchemy.exc
 from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 from flask_smorest import abort  # noqa: F401  (re-exported: the one way views fail)
@@ -19,6 +23,19 @@ from .extensions import db, jwt
 
 logger = logging.getLogger(__name__)
 
+# Failures of a backend, not of the request: the database or Redis is down, restarting,
+# out of connections or refusing for a moment (deadlock, serialization). Trying again
+# later can succeed, so the client gets 503 and Retry-After, never a 500.
+UNAVAILABLE = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.DisconnectionError,
+    sqlalchemy.exc.TimeoutError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+)
+RETRY_AFTER_SECONDS = 5  # a restart or failover takes seconds; sooner would only add load
+
 
 def error_response(code: int, message: str | None = None, errors: Any = None) -> ResponseReturnValue:
     """A response in the one error shape."""
@@ -27,6 +44,14 @@ def error_response(code: int, message: str | None = None, errors: Any = None) ->
     if errors:
         body["errors"] = errors
     return jsonify(body), code
+
+
+def _rollback() -> None:
+    """Undo the request's unfinished writes; a dead connection must not turn an error page into a crash."""
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone: the pool discards it, nothing is left to undo
+        logger.debug("rollback after an error failed", exc_info=True)
 
 
 def init_app(app: Flask) -> None:
@@ -43,9 +68,19 @@ def init_app(app: Flask) -> None:
         headers.update(data.get("headers") or {})
         return body, code, headers
 
+    def unavailable(exc: Exception) -> ResponseReturnValue:
+        _rollback()
+        # One line, no traceback: an outage would otherwise flood the log.
+        logger.warning("backend unavailable: %s: %s", type(exc).__name__, (str(exc).splitlines() or [""])[0])
+        body, code = error_response(503, "A backend service is unavailable; try again shortly.")
+        return body, code, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+    for exc_class in UNAVAILABLE:
+        app.register_error_handler(exc_class, unavailable)
+
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> ResponseReturnValue:
-        db.session.rollback()  # a failed write must leave the data as it was
+        _rollback()
         logger.exception("unhandled error")
         return error_response(500, "Internal server error")
 

@@ -33,7 +33,11 @@ db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 jwt = JWTManager()
 api = Api()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+# Limits are a defence, not a dependency: while Redis is down they are counted in memory
+# (one warning when that starts; Redis is tried again on later requests) rather than
+# failing the login they guard.
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True,
+                  in_memory_fallback_enabled=True, swallow_errors=True)
 
 
 def client_ip() -> str:
