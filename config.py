@@ -91,6 +91,11 @@ class Config:
     EVENTS_RETRY_MS = _int("EVENTS_RETRY_MS", 3000)
     EVENTS_TOKEN_SECONDS = _int("EVENTS_TOKEN_SECONDS", 60)
 
+    # The dashboard's production build, served at / (a relative path is from the project root).
+    DASHBOARD_DIST = os.environ.get("DASHBOARD_DIST", "frontend/dist")
+    # Runs counted for a workflow card's success rate (GET /api/stats/workflows).
+    STATS_RECENT_RUNS = _int("STATS_RECENT_RUNS", 20)
+
     LOG_RETENTION_DAYS = _int("LOG_RETENTION_DAYS", 30)
     LOG_RETENTION_MAX_PER_WORKFLOW = _int("LOG_RETENTION_MAX_PER_WORKFLOW", 10_000)
     RETENTION_INTERVAL_SECONDS = _int("RETENTION_INTERVAL_SECONDS", 3600)
