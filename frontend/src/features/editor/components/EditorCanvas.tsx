@@ -1,0 +1,90 @@
+/** The graph canvas (React Flow): pan, zoom, fit, minimap, drop from the palette, connect ports. */
+import '@xyflow/react/dist/style.css'
+
+import { Box } from '@chakra-ui/react'
+import {
+  Background,
+  type Connection,
+  Controls,
+  type EdgeChange,
+  type IsValidConnection,
+  MiniMap,
+  type NodeChange,
+  ReactFlow,
+  useReactFlow,
+} from '@xyflow/react'
+import { type DragEvent, useCallback } from 'react'
+
+import { useColorMode } from '../../../app/colorMode'
+import type { WorkflowFlowEdge, WorkflowFlowNode } from '../lib/flow'
+import { NODE_DRAG_TYPE } from './NodePalette'
+import { WorkflowNode } from './WorkflowNode'
+
+const NODE_TYPES = { workflow: WorkflowNode }
+
+interface EditorCanvasProps {
+  nodes: WorkflowFlowNode[]
+  edges: WorkflowFlowEdge[]
+  onNodesChange: (changes: NodeChange<WorkflowFlowNode>[]) => void
+  onEdgesChange: (changes: EdgeChange<WorkflowFlowEdge>[]) => void
+  onConnect: (connection: Connection) => void
+  canConnect: (connection: Pick<Connection, 'source' | 'target' | 'sourceHandle'>) => boolean
+  onDropNode: (type: string, position: { x: number; y: number }) => void
+  /** Edge ids the last save complained about (drawn red). */
+  edgeErrors: Record<string, string[]>
+}
+
+export function EditorCanvas({ nodes, edges, onNodesChange, onEdgesChange, onConnect, canConnect, onDropNode, edgeErrors }: EditorCanvasProps) {
+  const { screenToFlowPosition } = useReactFlow()
+  const { colorMode } = useColorMode()
+
+  const onDragOver = useCallback((event: DragEvent) => {
+    if (!event.dataTransfer.types.includes(NODE_DRAG_TYPE)) return
+    event.preventDefault()
+    event.dataTransfer.dropEffect = 'move'
+  }, [])
+  const onDrop = useCallback(
+    (event: DragEvent) => {
+      const type = event.dataTransfer.getData(NODE_DRAG_TYPE)
+      if (!type) return
+      event.preventDefault()
+      const at = screenToFlowPosition({ x: event.clientX, y: event.clientY })
+      // Centre the node's header on the pointer.
+      onDropNode(type, { x: Math.round(at.x - 100), y: Math.round(at.y - 20) })
+    },
+    [screenToFlowPosition, onDropNode],
+  )
+  const isValidConnection: IsValidConnection<WorkflowFlowEdge> = useCallback(
+    (c) => canConnect({ source: c.source, target: c.target, sourceHandle: c.sourceHandle ?? null }),
+    [canConnect],
+  )
+  const styledEdges = edges.map((edge) =>
+    edgeErrors[edge.id] ? { ...edge, animated: true, style: { stroke: 'var(--chakra-colors-red-500)', strokeWidth: 2 } } : edge,
+  )
+
+  return (
+    <Box h="full" w="full" onDragOver={onDragOver} onDrop={onDrop} data-testid="editor-canvas">
+      <ReactFlow<WorkflowFlowNode, WorkflowFlowEdge>
+        nodes={nodes}
+        edges={styledEdges}
+        nodeTypes={NODE_TYPES}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        isValidConnection={isValidConnection}
+        deleteKeyCode={['Delete', 'Backspace']}
+        colorMode={colorMode}
+        fitView
+        fitViewOptions={{ padding: 0.3, maxZoom: 1.2 }}
+        minZoom={0.2}
+        maxZoom={2}
+        defaultEdgeOptions={{ type: 'smoothstep' }}
+        aria-label="Workflow canvas"
+      >
+        <Background gap={20} />
+        <Controls showInteractive={false} aria-label="Zoom controls" />
+        <MiniMap pannable zoomable ariaLabel="Mini map" />
+      </ReactFlow>
+    </Box>
+  )
+}
