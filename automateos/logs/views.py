@@ -3,17 +3,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask.views import MethodView
 from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 
-from . import service
+from . import service, summary
 from .schemas import (
     CleanupArgsSchema, CleanupResultSchema, ExecutionLogPageSchema, ExecutionLogPublicSchema,
     ExecutionLogSummarySchema, LogCountSchema, LogFilterArgsSchema, LogListArgsSchema,
     OwnerLogFilterArgsSchema, OwnerLogListArgsSchema, RetryInSchema,
 )
 from .service import LogFilter
+from .summary_schemas import (
+    ExecutionStatsArgsSchema, ExecutionStatsSchema, WorkflowStatsArgsSchema, WorkflowStatsSchema,
+)
 
 blp = Blueprint("logs", __name__, url_prefix="/api", description="Execution logs (owner only)")
 
@@ -111,3 +115,34 @@ class LogRetry(MethodView):
         """Re-run a finished run: ``original`` with the definition it used, ``latest``
         with the workflow's current one; ``payload`` replaces its input."""
         return service.retry_log(current_user.id, log_id, data["mode"], data.get("payload", service.KEEP_PAYLOAD))
+
+
+# --- the dashboard's numbers ----------------------------------------------------------
+
+@blp.route("/stats/executions")
+class ExecutionStats(MethodView):
+    decorators = [jwt_required()]
+
+    @blp.arguments(ExecutionStatsArgsSchema, location="query")
+    @blp.response(200, ExecutionStatsSchema)
+    @blp.alt_response(404, **NOT_FOUND)
+    def get(self, args: dict[str, Any]) -> Any:
+        """The caller's runs by status per ``hour`` or ``day`` (default: the last 7 days),
+        over all their workflows or one (``workflow_id``); empty buckets included."""
+        return summary.executions_series(summary.SeriesQuery(
+            owner_id=current_user.id, since=args["since"], until=args["until"], bucket=args["bucket"],
+            utc_offset_minutes=args["utc_offset_minutes"], workflow_id=args.get("workflow_id")))
+
+
+@blp.route("/stats/workflows")
+class WorkflowStats(MethodView):
+    decorators = [jwt_required()]
+
+    @blp.arguments(WorkflowStatsArgsSchema, location="query")
+    @blp.response(200, WorkflowStatsSchema(many=True))
+    @blp.alt_response(404, **NOT_FOUND)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Per workflow of the caller (or one: ``workflow_id``): its last run and the
+        success rate of its newest ``recent`` runs, for the dashboard's cards."""
+        recent = args.get("recent") or current_app.config["STATS_RECENT_RUNS"]
+        return summary.workflow_summaries(current_user.id, recent, args.get("workflow_id"))
