@@ -1,14 +1,21 @@
-/** `/workflows/:id/logs`: one workflow's runs. Placeholder: h8logs builds it. */
-import { Heading } from '@chakra-ui/react'
-import { useParams } from 'react-router'
+/** `/workflows/:id/logs`: one workflow's runs, live. */
+import { Flex, Heading, Link } from '@chakra-ui/react'
+import { Link as RouterLink, useParams } from 'react-router'
 
+import { useBreadcrumbs } from '../../components/Breadcrumbs'
 import { ExecutionLogs } from './ExecutionLogs'
+import { useWorkflowName } from './queries'
 
 export default function WorkflowLogsPage() {
   const id = Number(useParams().id)
+  const name = useWorkflowName(id).data?.name ?? `Workflow ${id}`
+  useBreadcrumbs([{ label: 'Dashboard', to: '/' }, { label: name, to: `/workflows/${id}` }, { label: 'Logs' }])
   return (
     <>
-      <Heading as="h1" size="2xl" mb="4">Logs</Heading>
+      <Flex align="baseline" justify="space-between" gap="4" mb="4" wrap="wrap">
+        <Heading as="h1" size="2xl">Logs of {name}</Heading>
+        <Link asChild fontSize="sm"><RouterLink to={`/workflows/${id}`}>Open in the editor</RouterLink></Link>
+      </Flex>
       <ExecutionLogs workflowId={id} />
     </>
   )

@@ -1,9 +1,11 @@
-/** `/runs`: every run of the user. Placeholder: h8logs builds it. */
+/** `/runs`: every run of the user, across workflows, with a workflow filter; live. */
 import { Heading } from '@chakra-ui/react'
 
+import { useBreadcrumbs } from '../../components/Breadcrumbs'
 import { ExecutionLogs } from '../logs'
 
 export default function RunsPage() {
+  useBreadcrumbs([{ label: 'Dashboard', to: '/' }, { label: 'All runs' }])
   return (
     <>
       <Heading as="h1" size="2xl" mb="4">All runs</Heading>
