@@ -1,38 +1,36 @@
 """The one place that evaluates ``{{ ... }}`` expressions found in node params.
 
-Expressions run in a Jinja2 sandbox: no dunder names, no private attributes of objects,
-no mutation of lists and dicts, no statements (``{% ... %}``), and no operation that
-builds a huge value out of a small expression (``'a' * 10**9``, ``10**(10**10)``,
-``'%999999999d' % 1``). Jinja's ``**`` is left-associative: ``10**10**10`` is 10**100.
+Expressions run in a Jinja2 sandbox (:mod:`.sandbox_environment`): no dunder names, no
+private attributes of objects, no mutation of lists and dicts, no statements
+(``{% ... %}``), and no value past ``EXPRESSION_MAX_BYTES`` (default 1,000,000; about its
+size as JSON), nor more than ten times that allocated by one expression in all, whatever
+the operator, method or filter builds it (:mod:`.sandbox_limits`). Jinja's ``**`` is
+left-associative: ``10**10**10`` is 10**100.
 A string that is exactly one ``{{ expr }}`` keeps the expression's native type; any other
 string is rendered as a template to a str. Names that do not exist are lenient: ``None``
 in a single expression, an empty string in a template.
 """
 from __future__ import annotations
 
-import json
-import re
-import string
-import types
-from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
-from jinja2 import ChainableUndefined, Template
+from flask import current_app, has_app_context
+from jinja2 import Template
 from jinja2.environment import TemplateExpression
 from jinja2.exceptions import SecurityError
-from jinja2.runtime import Context, Undefined
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.runtime import Undefined
 
-#: Longest string or list an expression may build with ``*``, padding or replacing.
-MAX_RESULT_LENGTH = 1_000_000
-#: Largest integer (in bits) ``*`` and ``**`` may produce; far beyond any business number.
-MAX_INT_BITS = 4096
-#: Widest field a ``%``/``format`` conversion may pad to.
-MAX_FORMAT_WIDTH = 1000
-
-_PRINTF_SPEC = re.compile(r"%(?:\([^)]*\))?([#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?)[a-zA-Z%]")
-_PADDING_METHODS = frozenset({"ljust", "rjust", "center", "zfill"})
+from .sandbox_environment import make_environment
+from .sandbox_limits import (
+    DEFAULT_MAX_BYTES,
+    check_json_size,
+    check_size,
+    end_evaluation,
+    limits,
+    start_evaluation,
+    text_size,
+)
 
 
 class ExpressionError(Exception):
@@ -60,177 +58,9 @@ class ExpressionError(Exception):
         )
 
 
-def _check_length(length: int) -> None:
-    if length > MAX_RESULT_LENGTH:
-        raise SecurityError(f"the result would be too large (limit {MAX_RESULT_LENGTH:,})")
-
-
-def _check_printf_format(fmt: str) -> None:
-    """Refuse printf-style conversions with a dynamic or huge width/precision."""
-    for spec in _PRINTF_SPEC.findall(fmt):
-        if "*" in spec or any(int(n) > MAX_FORMAT_WIDTH for n in re.findall(r"\d+", spec)):
-            raise SecurityError(f"format width in {fmt!r} is too large")
-
-
-def _check_str_format(fmt: str) -> None:
-    """Refuse ``str.format`` fields with a nested or huge width/precision."""
-    for _, _, spec, _ in string.Formatter().parse(fmt):
-        if spec and ("{" in spec or any(int(n) > MAX_FORMAT_WIDTH for n in re.findall(r"\d+", spec))):
-            raise SecurityError(f"format width in {fmt!r} is too large")
-
-
-def _repeat_length(left: Any, right: Any) -> int | None:
-    """Length of ``left * right`` when it repeats a sequence, else None."""
-    for seq, times in ((left, right), (right, left)):
-        if isinstance(seq, (str, list, tuple)) and isinstance(times, int):
-            return len(seq) * max(times, 0)
-    return None
-
-
-def _int_bits(value: Any) -> int:
-    return value.bit_length() if isinstance(value, int) else 0
-
-
-class ExpressionEnvironment(ImmutableSandboxedEnvironment):
-    """The immutable sandbox, plus refusal of operations that blow up memory or CPU."""
-
-    intercepted_binops = frozenset({"*", "**", "%"})
-
-    def call_binop(self, context: Context, operator_: str, left: Any, right: Any) -> Any:
-        """Check the size of ``*``, ``**`` and ``%`` results before computing them."""
-        if operator_ == "*":
-            length = _repeat_length(left, right)
-            if length is not None:
-                _check_length(length)
-            elif _int_bits(left) + _int_bits(right) > MAX_INT_BITS:
-                raise SecurityError("the product is too large")
-        elif operator_ == "**":
-            if isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and right > 0:
-                # bit_length - 1 is a lower bound of log2|left|: 2**4096 itself is allowed.
-                if (left.bit_length() - 1) * right > MAX_INT_BITS:
-                    raise SecurityError("the power is too large")
-        elif operator_ == "%" and isinstance(left, str):
-            _check_printf_format(left)
-        return super().call_binop(context, operator_, left, right)
-
-    def unsafe_undefined(self, obj: Any, attribute: str) -> Undefined:
-        """Fail at once: a lenient undefined would let ``''.__class__`` render as ``""``."""
-        raise SecurityError(
-            f"access to attribute {attribute!r} of {type(obj).__name__!r} object is unsafe"
-        )
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        """Refuse dunder names on any object, even an undefined one."""
-        _refuse_dunder(attribute)
-        return super().getattr(obj, attribute)
-
-    def getitem(self, obj: Any, argument: Any) -> Any:
-        """Refuse dunder keys on any object, even an undefined one."""
-        _refuse_dunder(argument)
-        return super().getitem(obj, argument)
-
-    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
-        """Sandboxed ``str.format`` that also refuses huge field widths."""
-        wrapper = super().wrap_str_format(value)
-        if wrapper is not None:
-            _check_str_format(value.__self__)
-        return wrapper
-
-    def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
-        """Check str methods that build a longer string than they are given."""
-        # Positional-only so a template's own keyword arguments can never collide.
-        if isinstance(obj, types.BuiltinMethodType) and isinstance(obj.__self__, str):
-            args = _check_str_method(obj.__self__, obj.__name__, args, kwargs)
-        return super().call(context, obj, *args, **kwargs)
-
-
-def _refuse_dunder(name: Any) -> None:
-    if isinstance(name, str) and name.startswith("__"):
-        raise SecurityError(f"access to {name!r} is not allowed")
-
-
-def _check_str_method(s: str, name: str, args: tuple, kwargs: dict) -> tuple:
-    """Refuse a str method call whose result would be too large; returns the args to use."""
-    if name in _PADDING_METHODS:
-        width = args[0] if args else kwargs.get("width", 0)
-        if isinstance(width, int):
-            _check_length(width)
-    elif name == "expandtabs":
-        size = args[0] if args else kwargs.get("tabsize", 8)
-        if isinstance(size, int):
-            _check_length(len(s) + s.count("\t") * size)
-    elif name == "replace" and len(args) >= 2 and all(isinstance(a, str) for a in args[:2]):
-        old, new = args[0], args[1]
-        hits = len(s) + 1 if not old else s.count(old)
-        _check_length(len(s) + hits * max(len(new) - len(old), 0))
-    elif name == "join" and args:
-        # Materialise once so the check and the join see the same items.
-        items = list(args[0])
-        _check_length(len(s) * max(len(items) - 1, 0) + sum(len(i) for i in items if isinstance(i, str)))
-        args = (items, *args[1:])
-    return args
-
-
-def _center(value: Any, width: int = 80) -> str:
-    _check_length(width)
-    return str(value).center(width)
-
-
-def _indent(s: Any, width: int | str = 4, first: bool = False, blank: bool = False) -> str:
-    pad = width if isinstance(width, str) else " " * min(int(width), MAX_RESULT_LENGTH + 1)
-    text = str(s)
-    _check_length(len(text) + (text.count("\n") + 1) * len(pad))
-    lines = text.splitlines()
-    indented = [
-        (pad + line) if (line or blank) and (i or first) else line for i, line in enumerate(lines)
-    ]
-    return "\n".join(indented)
-
-
-def _format(value: Any, *args: Any, **kwargs: Any) -> str:
-    fmt = str(value)
-    _check_printf_format(fmt)
-    return fmt % (kwargs or args)
-
-
-def _replace(s: Any, old: str, new: str, count: int | None = None) -> str:
-    text = str(s)
-    _check_str_method(text, "replace", (str(old), str(new)), {})
-    return text.replace(str(old), str(new), -1 if count is None else count)
-
-
-def _now() -> str:
-    """The current time in UTC, ISO 8601."""
-    return datetime.now(timezone.utc).isoformat()
-
-
-def _fromjson(value: Any) -> Any:
-    """Parse a JSON document held in a string."""
-    return json.loads(value)
-
-
-def _finalize(value: Any) -> Any:
-    """How a value prints inside a template: objects and booleans as JSON, null as empty."""
-    if value is None:
-        return ""
-    if isinstance(value, (dict, list, bool)):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return value
-
-
-def _make_environment() -> ExpressionEnvironment:
-    env = ExpressionEnvironment(undefined=ChainableUndefined, finalize=_finalize, autoescape=False)
-    # lipsum builds arbitrary amounts of text; namespace only serves statements we refuse.
-    for name in ("lipsum", "namespace"):
-        env.globals.pop(name, None)
-    env.globals["now"] = _now
-    env.filters.update(
-        center=_center, indent=_indent, format=_format, replace=_replace, fromjson=_fromjson
-    )
-    return env
-
-
-_env = _make_environment()
+_env = make_environment()
+# Results that cannot be large (ints are bounded by the sandbox's MAX_INT_BITS).
+_ALWAYS_SMALL = frozenset({int, float, bool, type(None)})
 
 
 class _Compiled(NamedTuple):
@@ -261,7 +91,10 @@ def _single_expression_source(source: str, tokens: list[tuple[int, str, str]]) -
 
 @lru_cache(maxsize=2048)
 def _compile(source: str) -> _Compiled:
-    """Compile a param string once; params are re-evaluated on every step (hot path)."""
+    """Compile a param string once; params are re-evaluated on every step (hot path).
+
+    Jinja folds constant filter calls while compiling: they run under the size limits too.
+    """
     tokens = list(_env.lex(source))
     if any(kind in ("block_begin", "linestatement_begin") for _, kind, _ in tokens):
         raise SecurityError("statements ({% ... %}) are not allowed, only {{ ... }} expressions")
@@ -299,33 +132,57 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _evaluate_string(source: str, scope: dict[str, Any], node_id: str, param: str) -> Any:
+def _render(template: Template, scope: dict[str, Any]) -> str:
+    """Render ``template``, refusing text past the limit as soon as it gets there."""
+    max_bytes = limits().max_bytes
+    parts, size = [], 0
+    for part in template.generate(**scope):
+        size += text_size(part, max_bytes)
+        check_size(size, "the text")
+        parts.append(part)
+    return "".join(parts)
+
+
+def _evaluate_string(source: str, scope: dict[str, Any], node_id: str, param: str, max_bytes: int) -> Any:
+    token = start_evaluation(max_bytes)
     try:
         compiled = _compile(source)
-        if compiled.expression is not None:
-            return _to_json_value(compiled.expression(**scope))
-        return compiled.template.render(**scope)
-    except Exception as exc:  # noqa: BLE001 - every failure becomes one clear error
+        if compiled.template is not None:
+            return _render(compiled.template, scope)
+        value = compiled.expression(**scope)
+        if type(value) not in _ALWAYS_SMALL:
+            check_json_size(value, "the value")
+        return _to_json_value(value)
+    except Exception as exc:  # noqa: BLE001 - every failure (MemoryError too) becomes one clear error
         raise ExpressionError(node_id, param or "(params)", source, _reason(exc)) from exc
+    finally:
+        end_evaluation(token)
 
 
-def evaluate_params(params: Any, scope: dict[str, Any], node_id: str) -> Any:
+def evaluate_params(params: Any, scope: dict[str, Any], node_id: str, *, max_bytes: int | None = None) -> Any:
     """Evaluate every expression inside ``params`` (dicts and lists walked recursively).
 
     ``scope`` holds the names expressions may use (``input``, ``nodes``, ``trigger``,
-    ``execution``). Returns new containers; ``params`` is left untouched. Raises
-    :class:`ExpressionError` naming the node, the param path and the expression.
+    ``execution``). ``max_bytes`` bounds every value an expression builds (default: the
+    app's ``EXPRESSION_MAX_BYTES``). Returns new containers; ``params`` is left untouched.
+    Raises :class:`ExpressionError` naming the node, the param path and the expression.
     """
-    return _walk(params, scope, node_id, "")
+    return _walk(params, scope, node_id, "", max_bytes or _configured_max_bytes())
 
 
-def _walk(value: Any, scope: dict[str, Any], node_id: str, path: str) -> Any:
+def _configured_max_bytes() -> int:
+    if has_app_context():
+        return int(current_app.config.get("EXPRESSION_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return DEFAULT_MAX_BYTES
+
+
+def _walk(value: Any, scope: dict[str, Any], node_id: str, path: str, max_bytes: int) -> Any:
     if isinstance(value, dict):
-        return {key: _walk(item, scope, node_id, _join(path, key)) for key, item in value.items()}
+        return {key: _walk(item, scope, node_id, _join(path, key), max_bytes) for key, item in value.items()}
     if isinstance(value, list):
-        return [_walk(item, scope, node_id, _join(path, index)) for index, item in enumerate(value)]
+        return [_walk(item, scope, node_id, _join(path, index), max_bytes) for index, item in enumerate(value)]
     if is_expression(value):
-        return _evaluate_string(value, scope, node_id, path)
+        return _evaluate_string(value, scope, node_id, path, max_bytes)
     return value
 
 
@@ -338,5 +195,4 @@ __all__ = [
     "evaluate_params",
     "expression_problem",
     "is_expression",
-    "MAX_RESULT_LENGTH",
 ]
