@@ -3,7 +3,8 @@ retention actors on their periods.
 
 Every worker process runs a Ticker, but only the holder of a Redis lock acts, so a
 schedule fires once however many processes run. In embedded mode there is one process
-and the ticker is always the leader.
+and the ticker is always the leader. The lock's lease is a few ticks long and given back
+on a graceful stop, so a killed or restarted worker holds up the reconciler for seconds.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import redis
 from croniter import croniter
 from flask import Flask
 from sqlalchemy import select
@@ -22,6 +24,8 @@ from sqlalchemy import select
 from ..db_types import utcnow
 from ..extensions import db
 from ..workflows.models import Workflow
+from . import actors
+from .service import start_execution
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +42,6 @@ def fire_due_schedules(now: datetime | None = None) -> int:
     Missed fire times (the platform was down) are not replayed one by one: the run fires
     once and the next time is computed from now, as cron does.
     """
-    from .service import start_execution
-
     now = now or utcnow()
     query = (select(Workflow).where(Workflow.trigger_type == "schedule", Workflow.active.is_(True),
                                     Workflow.next_run_at <= now).limit(100))
@@ -59,9 +61,8 @@ class Leadership:
     """A Redis lock with a lease, renewed while held; always held without Redis."""
 
     def __init__(self, redis_url: str | None, key: str, ttl_seconds: float):
-        import redis
-
-        self.client = redis.Redis.from_url(redis_url) if redis_url else None
+        # Short timeouts: a Redis outage must not stall the ticker's thread for long.
+        self.client = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5) if redis_url else None
         self.key, self.ttl_ms, self.token = key, int(ttl_seconds * 1000), uuid.uuid4().hex
 
     def acquire(self) -> bool:
@@ -73,6 +74,16 @@ class Leadership:
         # Renew only our own lease (compare-and-set in one round trip).
         renew = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
         return bool(self.client.eval(renew, 1, self.key, self.token, self.ttl_ms))
+
+    def release(self) -> None:
+        """Give the lock back if we hold it, so a successor leads at once."""
+        if self.client is None:
+            return
+        release = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+        try:
+            self.client.eval(release, 1, self.key, self.token)
+        except redis.RedisError:  # Redis is down: the lease lapses by itself
+            logger.warning("could not release the ticker lock %s", self.key)
 
 
 class Ticker(threading.Thread):
@@ -86,8 +97,10 @@ class Ticker(threading.Thread):
         self.periods = {"reconcile": float(config["RECONCILE_INTERVAL_SECONDS"]),
                         "apply_retention": float(config["RETENTION_INTERVAL_SECONDS"])}
         self.last_sent = {name: time.monotonic() for name in self.periods}
+        # Three ticks: a leader that missed two is gone (killed, hung), and its successor
+        # takes over within seconds, not after a fixed half minute.
         self.leadership = Leadership(config["REDIS_URL"], f"{config['REDIS_NAMESPACE']}:ticker",
-                                     ttl_seconds=max(self.interval * 3, 30))
+                                     ttl_seconds=max(self.interval * 3, 3))
         self.stopping = threading.Event()
 
     def run(self) -> None:
@@ -97,10 +110,14 @@ class Ticker(threading.Thread):
             except Exception:  # keep ticking: a database blip must not end scheduling
                 logger.exception("ticker failed")
 
+    def stop(self) -> None:
+        """Stop ticking and hand the lead over (a graceful worker shutdown)."""
+        self.stopping.set()
+        self.join(timeout=self.interval + 5)
+        self.leadership.release()
+
     def tick(self) -> None:
         """One round of periodic work, if this process leads."""
-        from . import actors
-
         if not self.leadership.acquire():
             return
         with self.app.app_context():
