@@ -70,6 +70,15 @@ class Config:
     HTTP_ALLOW_PRIVATE = _bool("AUTOMATEOS_HTTP_ALLOW_PRIVATE")
     WEBHOOK_MAX_BYTES = _int("WEBHOOK_MAX_BYTES", 1024 * 1024)
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 5 * 1024 * 1024)
+    # Request bodies: JSON nested deeper than this is refused (400) before it is parsed.
+    JSON_MAX_DEPTH = _int("JSON_MAX_DEPTH", 64)
+    # Header, query and body-field names whose values are stored as "[redacted]" in a run's
+    # payload (case-insensitive; "-" and "_" ignored), comma-separated.
+    REDACT_NAMES = tuple(n.strip() for n in os.environ.get("REDACT_NAMES", (
+        "Authorization,Proxy-Authorization,Cookie,Set-Cookie,X-Api-Key,X-Auth-Token,X-Access-Token,"
+        "token,access_token,refresh_token,id_token,api_key,api_secret,password,passwd,secret,"
+        "client_secret,private_key"
+    )).split(",") if n.strip())
     EXECUTION_TIME_LIMIT_SECONDS = _int("EXECUTION_TIME_LIMIT_SECONDS", 3600)
     RECONCILE_AFTER_SECONDS = _int("RECONCILE_AFTER_SECONDS", 300)
     RECONCILE_INTERVAL_SECONDS = _int("RECONCILE_INTERVAL_SECONDS", 60)
@@ -78,6 +87,9 @@ class Config:
     STEP_LEASE_SECONDS = float(os.environ.get("STEP_LEASE_SECONDS", 60))
     # Largest node output a step may store, measured as its JSON in UTF-8.
     STEP_OUTPUT_MAX_BYTES = _int("STEP_OUTPUT_MAX_BYTES", 4 * 1024 * 1024)
+    # Largest value one expression may build (about its JSON size); an expression may
+    # allocate ten times that in all. Past either the step fails (engine/sandbox_limits.py).
+    EXPRESSION_MAX_BYTES = _int("EXPRESSION_MAX_BYTES", 1_000_000)
     SCHEDULER_INTERVAL_SECONDS = _int("SCHEDULER_INTERVAL_SECONDS", 15)
     EMBEDDED_WORKER_THREADS = _int("EMBEDDED_WORKER_THREADS", 4)
     # Embedded mode runs the worker and the scheduler inside the web process.

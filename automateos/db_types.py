@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, SmallInteger
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
@@ -12,6 +12,20 @@ from sqlalchemy.types import TypeDecorator
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 # SQLite only autoincrements an INTEGER PRIMARY KEY.
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")
+
+INT_MAX = 2**31 - 1  # PostgreSQL ``integer``
+BIGINT_MAX = 2**63 - 1  # PostgreSQL ``bigint`` (and any SQLite integer)
+
+
+def id_max(column: Column) -> int:
+    """The largest value an integer ``column`` holds on every backend (PostgreSQL's bound)."""
+    if isinstance(column.type, BigInteger):
+        return BIGINT_MAX
+    if isinstance(column.type, SmallInteger):
+        return 2**15 - 1
+    if isinstance(column.type, Integer):
+        return INT_MAX
+    raise TypeError(f"{column} is not an integer column")
 
 
 def utcnow() -> datetime:

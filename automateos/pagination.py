@@ -6,17 +6,19 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Select, func, select
 
+from .db_types import BIGINT_MAX
 from .extensions import db
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
+MAX_OFFSET = BIGINT_MAX  # SQL's OFFSET is a bigint
 
 
 class PageArgsSchema(Schema):
     """``limit`` 1-200 (default 50) and ``offset`` >= 0; anything else is 422."""
 
     limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
 
 
 def page_envelope(item_schema: type[Schema]) -> type[Schema]:

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..logs.schemas import ExecutionLogSummarySchema, _duration_ms
+from ..jsonbody import storable_text
+from ..logs.schemas import LOG_ID_MAX, ExecutionLogSummarySchema, _duration_ms
+from ..workflows.models import WORKFLOW_ID_MAX
 
 
 class EventStreamArgsSchema(Schema):
@@ -11,9 +13,9 @@ class EventStreamArgsSchema(Schema):
 
     token = fields.String(metadata={"description": "stream token from POST /api/events/token (for EventSource, "
                                                    "which cannot send headers); else send an access token as Bearer"})
-    workflow_id = fields.Integer(validate=validate.Range(min=1), metadata={"description": "only this workflow's runs"})
-    log_id = fields.Integer(validate=validate.Range(min=1), metadata={"description": "only this run"})
-    last_event_id = fields.String(validate=validate.Length(max=64),
+    workflow_id = fields.Integer(validate=validate.Range(min=1, max=WORKFLOW_ID_MAX), metadata={"description": "only this workflow's runs"})
+    log_id = fields.Integer(validate=validate.Range(min=1, max=LOG_ID_MAX), metadata={"description": "only this run"})
+    last_event_id = fields.String(validate=[validate.Length(max=64), storable_text],
                                   metadata={"description": "resume after this event id; the Last-Event-ID header wins"})
 
 

@@ -9,9 +9,16 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from ..pagination import DEFAULT_LIMIT, MAX_LIMIT
-from ..routing import MAX_ID
-from .models import EXECUTION_STATUSES, FINISHED_EXECUTION, TRIGGERS
+from ..db_types import BIGINT_MAX, id_max
+from ..jsonbody import storable_text
+from ..pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
+from ..workflows.models import WORKFLOW_ID_MAX
+from .models import EXECUTION_STATUSES, FINISHED_EXECUTION, TRIGGERS, ExecutionLog
+
+LOG_ID_MAX = id_max(ExecutionLog.__table__.c.id)
+# Cleanup's ``days``: a century is more than any history; far more would put the
+# cutoff before year 1, which no date can express.
+MAX_DAYS = 36_500
 
 
 def _duration_ms(obj: Any) -> int | None:
@@ -82,10 +89,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         started, log_id = raw.split("|")
         when = datetime.fromisoformat(started)
-        if when.tzinfo is None or not 1 <= int(log_id) <= MAX_ID:
+        if when.tzinfo is None or not 1 <= int(log_id) <= LOG_ID_MAX:
             raise ValueError(cursor)
-        return when, int(log_id)
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        return when.astimezone(timezone.utc), int(log_id)
+    except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError) as exc:
         raise ValueError(f"invalid cursor {cursor!r}") from exc
 
 
@@ -114,9 +121,16 @@ class ChoiceList(fields.List):
         return tuple(dict.fromkeys(super()._deserialize(split, attr, data, **kwargs)))
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    # A time without a zone is read as UTC, like every time the API returns.
-    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
+class UTCDateTimeField(fields.DateTime):
+    """An ISO 8601 time loaded as aware UTC (no zone = UTC, like every time the API
+    returns); a time that has no UTC equivalent (``0001-01-01T00:00:00+14:00``) is 422."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        when = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
+        except OverflowError:
+            raise ValidationError("Time is out of range once converted to UTC.") from None
 
 
 class LogFilterArgsSchema(Schema):
@@ -125,16 +139,13 @@ class LogFilterArgsSchema(Schema):
     status = ChoiceList(EXECUTION_STATUSES, load_default=(),
                         metadata={"description": "one or several of " + ", ".join(EXECUTION_STATUSES)})
     trigger = ChoiceList(TRIGGERS, load_default=(), metadata={"description": "one or several of " + ", ".join(TRIGGERS)})
-    since = fields.DateTime(metadata={"description": "started at or after (ISO 8601; no zone = UTC)"})
-    until = fields.DateTime(metadata={"description": "started before (ISO 8601; no zone = UTC)"})
-    q = fields.String(validate=validate.Length(min=3, max=200),
+    since = UTCDateTimeField(metadata={"description": "started at or after (ISO 8601; no zone = UTC)"})
+    until = UTCDateTimeField(metadata={"description": "started before (ISO 8601; no zone = UTC)"})
+    q = fields.String(validate=[validate.Length(min=3, max=200), storable_text],
                       metadata={"description": "text found in the payload, result or error (case-insensitive)"})
 
     @post_load
-    def _zone(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
-        for name in ("since", "until"):
-            if name in data:
-                data[name] = _aware(data[name])
+    def _order(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
         if data.get("since") and data.get("until") and data["since"] >= data["until"]:
             raise ValidationError("since must be earlier than until.", "until")
         return data
@@ -143,12 +154,12 @@ class LogFilterArgsSchema(Schema):
 class OwnerLogFilterArgsSchema(LogFilterArgsSchema):
     """The filters over all of the caller's workflows."""
 
-    workflow_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    workflow_id = fields.Integer(validate=validate.Range(min=1, max=WORKFLOW_ID_MAX))
 
 
 class _PageArgs(Schema):
     limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0),
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET),
                             metadata={"description": "rows to skip (the cost grows with the depth: prefer cursor)"})
     cursor = CursorField(metadata={"description": "next_cursor of the previous page (stable while runs arrive)"})
 
@@ -194,11 +205,11 @@ class RetryInSchema(Schema):
 class CleanupArgsSchema(Schema):
     """Which of the caller's finished runs to delete."""
 
-    days = fields.Integer(required=True, validate=validate.Range(min=1),
+    days = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_DAYS),
                           metadata={"description": "delete runs that started more than this many days ago"})
     status = fields.String(validate=validate.OneOf(FINISHED_EXECUTION),
                            metadata={"description": "only runs of this status (queued and running are never deleted)"})
-    workflow_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    workflow_id = fields.Integer(validate=validate.Range(min=1, max=WORKFLOW_ID_MAX))
     dry_run = fields.Boolean(load_default=False, metadata={"description": "count, delete nothing"})
 
 

@@ -15,8 +15,10 @@ from sqlalchemy import BigInteger, ColumnElement, Select, Text, cast, func, lite
 from sqlalchemy.orm import selectinload, undefer
 
 from ..db_types import UTCDateTime, utcnow
+from ..engine.service import start_execution
 from ..errors import abort
 from ..extensions import db
+from ..redaction import redact
 from ..workflows.service import get_owned
 from .models import FINISHED_EXECUTION, SEARCH_TEXT_FUNCTION, ExecutionLog, StepLog
 from .retention import Purge, matching_counts, purge_logs, reclaim_space
@@ -135,9 +137,7 @@ def retry_log(owner_id: int, log_id: int, mode: str, payload: Any = KEEP_PAYLOAD
     """Re-run a finished run (trigger ``retry``, ``retry_of`` set): ``original`` runs the
     definition snapshot and version it used, ``latest`` the workflow's current one.
     ``payload`` replaces its input; without it the run's stored input is used (None
-    when the workflow's ``save`` policy dropped it)."""
-    from ..engine.service import start_execution  # the engine imports the log models
-
+    when the workflow's ``save`` policy dropped it); secrets in a new one are redacted."""
     log = get_owned_log(owner_id, log_id)
     if log.status not in FINISHED_EXECUTION:
         abort(409, message=f"Execution log {log_id} is still {log.status}; re-run it once it has finished.")
@@ -147,7 +147,7 @@ def retry_log(owner_id: int, log_id: int, mode: str, payload: Any = KEEP_PAYLOAD
     else:
         definition, version = None, None
     return start_execution(
-        workflow, "retry", log.payload if payload is KEEP_PAYLOAD else payload,
+        workflow, "retry", log.payload if payload is KEEP_PAYLOAD else redact(payload),
         definition=definition, version=version, retry_of=log.id,
     )
 

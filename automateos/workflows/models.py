@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db_types import JSONType, UTCDateTime, utcnow
+from ..db_types import JSONType, UTCDateTime, id_max, utcnow
 from ..extensions import db
 
 
@@ -38,3 +38,7 @@ class Workflow(db.Model):
         """Params of the trigger node (saving guarantees exactly one, of ``trigger_type``)."""
         trigger = next(n for n in self.definition["nodes"] if n["type"] == self.trigger_type)
         return trigger.get("params") or {}
+
+
+# Ids past this cannot exist (``workflows.id`` is PostgreSQL's 32-bit ``integer``).
+WORKFLOW_ID_MAX = id_max(Workflow.__table__.c.id)

@@ -1,6 +1,7 @@
 """Workflow rules: ownership, validation, versioning, schedule times."""
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -8,11 +9,18 @@ from sqlalchemy import select
 
 from ..db_types import utcnow
 from ..engine.graph import InvalidDefinition, validate_definition
+from ..engine.service import start_execution
 from ..errors import abort
 from ..extensions import db
+from ..logs.models import ExecutionLog
 from ..nodes.params import validate_params
 from ..nodes.registry import get_node_type
-from .models import Workflow
+from ..redaction import redact
+from .models import WORKFLOW_ID_MAX, Workflow
+
+# What secrets.token_urlsafe produces; anything else cannot be a token (and NUL would
+# reach PostgreSQL, which refuses it in text).
+WEBHOOK_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def check_definition(definition: Any) -> str:
@@ -30,8 +38,9 @@ def owned_workflows(owner_id: int):
 
 
 def get_owned(owner_id: int, workflow_id: int) -> Workflow:
-    """The caller's workflow, or 404 (also when it exists but is someone else's)."""
-    workflow = db.session.get(Workflow, workflow_id)
+    """The caller's workflow, or 404 (also when it exists but is someone else's, or when
+    the id is past the column's range, where no workflow can be)."""
+    workflow = db.session.get(Workflow, workflow_id) if 1 <= workflow_id <= WORKFLOW_ID_MAX else None
     if workflow is None or workflow.owner_id != owner_id:
         abort(404, message="Workflow not found.")
     return workflow
@@ -78,7 +87,15 @@ def delete(workflow: Workflow) -> None:
 
 def find_webhook_workflow(token: str) -> Workflow:
     """The active webhook-triggered workflow of a token, or 404."""
-    workflow = db.session.scalar(select(Workflow).where(Workflow.webhook_token == token))
+    workflow = None
+    if WEBHOOK_TOKEN.fullmatch(token):
+        workflow = db.session.scalar(select(Workflow).where(Workflow.webhook_token == token))
     if workflow is None or not workflow.active or workflow.trigger_type != "webhook":
         abort(404, message="No active webhook for this URL.")
     return workflow
+
+
+def run_now(owner_id: int, workflow_id: int, payload: Any) -> ExecutionLog:
+    """Start a manual run of the caller's workflow; secrets in ``payload`` are redacted
+    before it is stored."""
+    return start_execution(get_owned(owner_id, workflow_id), "manual", redact(payload))

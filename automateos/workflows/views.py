@@ -7,7 +7,6 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 
-from ..engine.service import start_execution
 from ..logs.schemas import ExecutionLogSummarySchema
 from ..pagination import PageArgsSchema, paginate
 from . import service
@@ -33,7 +32,7 @@ class Workflows(MethodView):
         return service.create(current_user.id, data)
 
 
-@blp.route("/<id:workflow_id>")
+@blp.route("/<workflow_id:workflow_id>")
 class WorkflowItem(MethodView):
     decorators = [jwt_required()]
 
@@ -60,7 +59,7 @@ class WorkflowItem(MethodView):
         service.delete(service.get_owned(current_user.id, workflow_id))
 
 
-@blp.route("/<id:workflow_id>/run")
+@blp.route("/<workflow_id:workflow_id>/run")
 class WorkflowRun(MethodView):
     decorators = [jwt_required()]
 
@@ -68,5 +67,4 @@ class WorkflowRun(MethodView):
     @blp.response(202, ExecutionLogSummarySchema)
     def post(self, data: dict[str, Any], workflow_id: int) -> Any:
         """Run a workflow now with ``payload`` as its trigger's input (any trigger type)."""
-        workflow = service.get_owned(current_user.id, workflow_id)
-        return start_execution(workflow, "manual", data["payload"])
+        return service.run_now(current_user.id, workflow_id, data["payload"])

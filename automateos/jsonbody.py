@@ -1,0 +1,181 @@
+"""Strict JSON: the one way request bodies are parsed, and the check of what may be stored.
+
+Python's ``json`` accepts what PostgreSQL (and the rest of the app) cannot take: ``NaN``
+and ``Infinity``, ``1e400`` (read as infinity), integers of thousands of digits, ``\\u0000``
+(JSONB and text refuse NUL), lone surrogates (not UTF-8) and nesting deep enough to raise
+``RecursionError``. :func:`parse` refuses all of them with :class:`BadJSON`. The app checks
+every JSON request body with it before any view, ``request.get_json()`` parses with it
+(:func:`init_app`), and the webhook parses its own body with it.
+:func:`check_storable` applies the same rules to values that did not come from JSON text
+(form fields, query strings, plain-text bodies).
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from flask import Flask, Request, current_app, request
+from marshmallow import ValidationError
+
+from .errors import abort
+
+DEFAULT_MAX_DEPTH = 64
+# Integers of int64 and uint64 fit; anything longer is not a number any client sends.
+MIN_INT, MAX_INT = -(2**63), 2**64 - 1
+MAX_INT_DIGITS = len(str(MAX_INT))
+_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+
+
+class BadJSON(ValueError):
+    """A body or value the app refuses; ``str()`` says why, for the client."""
+
+
+def _parse_constant(name: str) -> Any:
+    raise BadJSON(f"{name} is not a JSON number.")
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise BadJSON(f"Number {text[:40]} is out of range.")
+    return value
+
+
+def _parse_int(text: str) -> int:
+    # Checked on the text first: int() of thousands of digits is slow, then refused.
+    if len(text.lstrip("-")) > MAX_INT_DIGITS or not MIN_INT <= (value := int(text)) <= MAX_INT:
+        raise BadJSON(f"Integer {text[:40]}{'...' if len(text) > 40 else ''} is out of range.")
+    return value
+
+
+def nesting_depth(text: str) -> int:
+    """How deep arrays and objects nest in JSON ``text`` (without parsing it: no recursion)."""
+    depth = deepest = 0
+    for char in _NOT_BRACKETS.sub("", _STRINGS.sub("", text)):
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def max_depth() -> int:
+    """``JSON_MAX_DEPTH`` of the current app (64 outside one)."""
+    try:
+        return int(current_app.config.get("JSON_MAX_DEPTH", DEFAULT_MAX_DEPTH))
+    except RuntimeError:  # no app context: library use
+        return DEFAULT_MAX_DEPTH
+
+
+def parse(data: bytes | str, depth_limit: int | None = None) -> Any:
+    """Parse JSON ``data`` strictly; :class:`BadJSON` says what is wrong with it."""
+    depth_limit = max_depth() if depth_limit is None else depth_limit
+    try:
+        text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
+    except UnicodeDecodeError as exc:
+        raise BadJSON("Body is not UTF-8.") from exc
+    if nesting_depth(text) > depth_limit:
+        raise BadJSON(f"JSON nests deeper than {depth_limit} levels.")
+    try:
+        value = json.loads(text, parse_constant=_parse_constant, parse_float=_parse_float, parse_int=_parse_int)
+    except BadJSON:
+        raise
+    except (ValueError, RecursionError) as exc:
+        raise BadJSON(f"Body is not valid JSON: {exc}") from None
+    check_storable(value, depth_limit)
+    return value
+
+
+def _check_text(text: str) -> None:
+    if "\x00" in text:
+        raise BadJSON("Text must not contain NUL (\\u0000) characters.")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadJSON("Text must not contain unpaired surrogates (\\ud800-\\udfff).") from None
+
+
+def check_storable(value: Any, depth_limit: int | None = None) -> None:
+    """Raise :class:`BadJSON` unless ``value`` (JSON-like) can be stored and read back as it
+    is: no NUL or lone surrogate in any text or key, finite numbers, bounded nesting."""
+    depth_limit = max_depth() if depth_limit is None else depth_limit
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:  # a loop, not recursion: any depth is checked safely
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            _check_text(item)
+        elif isinstance(item, bool) or item is None:
+            continue
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                raise BadJSON("Numbers must be finite (no NaN or Infinity).")
+        elif isinstance(item, int):
+            if not MIN_INT <= item <= MAX_INT:
+                raise BadJSON("Integer is out of range.")
+        elif isinstance(item, (dict, list, tuple)):
+            if depth >= depth_limit:
+                raise BadJSON(f"JSON nests deeper than {depth_limit} levels.")
+            if isinstance(item, dict):
+                for key in item:
+                    _check_text(str(key))
+                children = item.values()
+            else:
+                children = item
+            stack.extend((child, depth + 1) for child in children)
+
+
+class _StrictJSON:
+    """What ``Request.json_module`` needs: ``loads`` is :func:`parse`."""
+
+    loads = staticmethod(parse)
+    dumps = staticmethod(json.dumps)
+
+
+class StrictJSONRequest(Request):
+    """The app's request: ``get_json()`` parses strictly (a :class:`BadJSON` is a
+    ``ValueError``: 400, or None with ``silent=True``). Responses keep Flask's JSON."""
+
+    json_module = _StrictJSON
+
+
+def _is_json_body() -> bool:
+    mimetype = request.mimetype or ""
+    return mimetype == "application/json" or (mimetype.startswith("application/") and mimetype.endswith("+json"))
+
+
+def check_request_body() -> None:
+    """``before_request``: refuse a JSON body :func:`parse` refuses (400 in the error shape).
+
+    Views whose class sets ``reads_own_body = True`` (the webhook: its own size limit on
+    the stream) are skipped; they call :func:`parse` themselves.
+    """
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None or getattr(getattr(view, "view_class", None), "reads_own_body", False) or not _is_json_body():
+        return
+    data = request.get_data(cache=True)
+    if not data:
+        return
+    try:
+        parse(data)
+    except BadJSON as exc:
+        abort(400, message=str(exc), errors={"json": [str(exc)]})
+
+
+def init_app(app: Flask) -> None:
+    """Parse every JSON request body strictly, whichever blueprint receives it."""
+    app.request_class = StrictJSONRequest
+    app.before_request(check_request_body)
+
+
+def storable_text(value: str) -> None:
+    """Marshmallow validator of text that is stored or queried (query strings, path
+    parts): the :func:`check_storable` rules as a field error."""
+    try:
+        _check_text(value)
+    except BadJSON as exc:
+        raise ValidationError(str(exc)) from None
