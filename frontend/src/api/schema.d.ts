@@ -252,6 +252,8 @@ export interface paths {
                  *     * `events.reset`: ResetEvent, when events after that id are no longer kept: refetch
                  *
                  *     The stream opens with `retry:` and a comment, and sends a `: ping` comment every 15 s.
+                 *     It ends when the login session of its token does (logout, refresh-token reuse, expiry),
+                 *     at the next ping at the latest.
                  */
                 200: {
                     headers: {
@@ -736,6 +738,117 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/stats/executions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's runs by status per ``hour`` or ``day`` (default: the last 7 days),
+         *     over all their workflows or one (``workflow_id``); empty buckets included.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    bucket?: "hour" | "day";
+                    /** @description started at or after (ISO 8601; no zone = UTC); default: 7 days before `until`, on a bucket boundary */
+                    since?: string;
+                    /** @description started before (default: now) */
+                    until?: string;
+                    /** @description the caller's offset from UTC (e.g. 120 for UTC+2): where hours and days start */
+                    utc_offset_minutes?: number;
+                    /** @description only this workflow's runs */
+                    workflow_id?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExecutionStats"];
+                    };
+                };
+                /** @description Not the caller's workflow or log (or it does not exist) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stats/workflows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per workflow of the caller (or one: ``workflow_id``): its last run and the
+         *     success rate of its newest ``recent`` runs, for the dashboard's cards.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description how many of each workflow's newest runs count (default: STATS_RECENT_RUNS, 20) */
+                    recent?: number;
+                    /** @description only this workflow */
+                    workflow_id?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkflowStats"][];
+                    };
+                };
+                /** @description Not the caller's workflow or log (or it does not exist) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows": {
         parameters: {
             query?: never;
@@ -1123,6 +1236,15 @@ export interface components {
             /** @description Error name */
             status?: string;
         };
+        ExecutionBucket: {
+            failed: number;
+            queued: number;
+            running: number;
+            /** Format: date-time */
+            start: string;
+            success: number;
+            total: number;
+        };
         ExecutionError: {
             message?: string;
             node_id?: string | null;
@@ -1180,11 +1302,33 @@ export interface components {
             workflow_id?: number;
             workflow_version?: number;
         };
+        ExecutionStats: {
+            /** @enum {string} */
+            bucket: "hour" | "day";
+            buckets: components["schemas"]["ExecutionBucket"][];
+            /** Format: date-time */
+            since: string;
+            totals: components["schemas"]["StatusCounts"];
+            /** Format: date-time */
+            until: string;
+            utc_offset_minutes: number;
+        };
         HookAccepted: {
             error?: string | null;
             log_id: number;
             result?: unknown;
             status?: string;
+        };
+        LastRun: {
+            /** Format: date-time */
+            finished_at: string | null;
+            id: number;
+            /** Format: date-time */
+            started_at: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "success" | "failed";
+            /** @enum {string} */
+            trigger: "webhook" | "manual" | "schedule" | "retry";
         };
         LogCount: {
             count: number;
@@ -1228,6 +1372,13 @@ export interface components {
             /** @description the stream's position (also this event's id) */
             last_event_id?: string;
         };
+        RecentRuns: {
+            failed: number;
+            queued: number;
+            running: number;
+            runs: number;
+            success: number;
+        };
         ResetEvent: {
             /** @description the id the client asked to resume after */
             last_event_id?: string | null;
@@ -1249,6 +1400,13 @@ export interface components {
              * @default null
              */
             payload: unknown;
+        };
+        StatusCounts: {
+            failed: number;
+            queued: number;
+            running: number;
+            success: number;
+            total: number;
         };
         StepEvent: {
             attempts?: number;
@@ -1380,6 +1538,13 @@ export interface components {
              * @enum {string}
              */
             save: "all" | "failed_only" | "none";
+        };
+        WorkflowStats: {
+            last_run: (Record<string, never> | null) | components["schemas"]["LastRun"];
+            recent: components["schemas"]["RecentRuns"];
+            /** @description success / finished among the recent runs (0..1); null before any finished run */
+            success_rate: number | null;
+            workflow_id: number;
         };
     };
     responses: {

@@ -6,7 +6,7 @@ import { NavLink, Outlet } from 'react-router'
 import { Breadcrumbs } from '../components/Breadcrumbs'
 import { PageLoader } from '../components/PageLoader'
 import { useLogout, useMe } from '../features/auth'
-import { useColorMode } from './colorMode'
+import { useColorMode } from '../components/colorMode'
 
 const NAV = [
   { to: '/', label: 'Dashboard', end: true },

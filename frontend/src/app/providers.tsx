@@ -4,7 +4,8 @@ import { type QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { type ReactNode, useState } from 'react'
 
 import { BreadcrumbsProvider } from '../components/Breadcrumbs'
-import { ColorModeProvider } from './colorMode'
+import { Toaster } from '../components/toaster'
+import { ColorModeProvider } from '../components/colorMode'
 import { createQueryClient } from './queryClient'
 import { system } from './theme'
 
@@ -16,6 +17,7 @@ export function AppProviders({ children, queryClient }: { children: ReactNode; q
       <ColorModeProvider>
         <QueryClientProvider client={client}>
           <BreadcrumbsProvider>{children}</BreadcrumbsProvider>
+          <Toaster />
         </QueryClientProvider>
       </ColorModeProvider>
     </ChakraProvider>
