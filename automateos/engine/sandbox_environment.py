@@ -43,12 +43,12 @@ def _nbytes(value: str | bytes | bytearray) -> int:
     return text_size(value, limits().max_bytes) if isinstance(value, str) else len(value)
 
 
-def _sequence_bytes(value: Any) -> int | None:
-    """Memory of a str/bytes/list/tuple's own content (not what a list refers to), else None."""
+def _sequence_bytes(value: Any, times: int = 1) -> int | None:
+    """Memory of ``value * times`` for a str/bytes/list/tuple (a list's references only), else None."""
     if isinstance(value, (str, bytes, bytearray)):
-        return _nbytes(value)
+        return _nbytes(value) * times
     if isinstance(value, (list, tuple)):
-        return LIST_BYTES + POINTER_BYTES * len(value)
+        return LIST_BYTES + POINTER_BYTES * len(value) * times
     return None
 
 
@@ -61,10 +61,11 @@ def _check_product(left: Any, right: Any) -> None:
     if type(left) is float or type(right) is float:
         return  # the hot path (``amount * 1.2``): a float never grows
     for seq, times in ((left, right), (right, left)):
-        size = _sequence_bytes(seq)
-        if size is not None and isinstance(times, int):
-            check_size(size * max(times, 0), "the repeated value")
-            return
+        if isinstance(times, int):
+            size = _sequence_bytes(seq, max(times, 0))
+            if size is not None:
+                check_size(size, "the repeated value")
+                return
     if _int_bits(left) + _int_bits(right) > MAX_INT_BITS:
         raise ExpressionTooLarge(f"the product would have more than {MAX_INT_BITS} bits")
 
@@ -80,7 +81,9 @@ def _check_addition(left: Any, right: Any) -> None:
     """Refuse concatenating two sequences of one kind when the result is past the limit."""
     left_size, right_size = _sequence_bytes(left), _sequence_bytes(right)
     if left_size is not None and right_size is not None:
-        check_size(left_size + right_size, "the concatenated value")
+        # Two lists share one header: count it once.
+        header = LIST_BYTES if isinstance(left, (list, tuple)) and isinstance(right, (list, tuple)) else 0
+        check_size(left_size + right_size - header, "the concatenated value")
 
 
 def check_text_method(owner: str | bytes, name: str, args: tuple, kwargs: dict) -> tuple:

@@ -96,9 +96,10 @@ def _center(value: Any, width: int = 80) -> str:
 
 
 def _indent(s: Any, width: int | str = 4, first: bool = False, blank: bool = False) -> str:
-    pad = width if isinstance(width, str) else " " * min(max(int(width), 0), limits().max_bytes + 1)
+    pad_size = len(width) if isinstance(width, str) else max(int(width), 0)
     text = str(s)
-    check_size(text_size(text) + (text.count("\n") + 1) * len(pad), "the indented text")
+    check_size(text_size(text) + (text.count("\n") + 1) * pad_size, "the indented text")
+    pad = width if isinstance(width, str) else " " * pad_size
     lines = text.splitlines()
     indented = [
         (pad + line) if (line or blank) and (i or first) else line for i, line in enumerate(lines)

@@ -104,21 +104,25 @@ def metered(items: Iterable[Any]) -> Iterator[Any]:
 
 
 def text_size(text: str, limit: int | None = None) -> int:
-    """UTF-8 length of ``text``; only encodes non-ASCII text that could matter to ``limit``."""
+    """UTF-8 length of ``text`` (or only its length, already past ``limit``)."""
     length = len(text)
-    if text.isascii() or (limit is not None and (length > limit or 4 * length <= limit)):
-        return length  # exact for ASCII; otherwise already decided either way
+    if text.isascii() or (limit is not None and length > limit):
+        return length  # exact for ASCII (an O(1) check); else over the limit either way
     return len(text.encode("utf-8", "surrogatepass"))
 
 
 def json_size(value: Any, limit: int | None = None, indent: int | str | None = None) -> int:
     """About how many bytes ``value`` takes as JSON (``indent`` as ``json.dumps`` takes it).
 
+    A string on its own counts its UTF-8 bytes; inside a container, its quotes too.
+
     Stops counting once past ``limit``: the answer is then only known to be over it,
     which makes checking a huge value cheap. Iterators are not consumed (they count as
     an opaque object). Never recurses, so deeply nested data cannot overflow the stack.
     """
     limit = sys.maxsize if limit is None else limit
+    if isinstance(value, str):
+        return text_size(value, limit)  # text on its own: its bytes, no quotes
     size = _scalar_size(value, limit)
     if size is not None:  # the common case on the hot path: a number or a string
         return size
