@@ -185,8 +185,8 @@ def _container_size(container: Collection, depth: int, indented: bool, width: in
 
 
 def _int_digits(number: int) -> int:
-    # log10(2) ~ 77/256: decimal digits from the bit length, without converting.
-    return number.bit_length() * 77 // 256 + 2
+    # log10(2) ~ 77/256: decimal digits from the bit length, without converting; and a sign.
+    return number.bit_length() * 77 // 256 + 1 + (number < 0)
 
 
 def check_json_size(value: Any, what: str = "the result", indent: int | str | None = None) -> None:

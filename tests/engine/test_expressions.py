@@ -1,6 +1,7 @@
 """Expressions: native values, templates, lenient names, and a sandbox that holds."""
 from __future__ import annotations
 
+import json
 import pickle
 from typing import Any
 
@@ -12,6 +13,7 @@ from automateos.engine.expressions import (
     expression_problem,
     is_expression,
 )
+from automateos.engine.sandbox_limits import json_size
 
 SCOPE: dict[str, Any] = {
     "input": {"body": {"id": "A1", "amount": 200, "tags": ["x", "y"], "_id": 7}},
@@ -177,6 +179,72 @@ def test_moderate_arithmetic_and_repetition_still_work() -> None:
     assert evaluate("{{ 'a'.ljust(3, '.') }}") == "a.."
     assert evaluate("{{ ', '.join(input.body.tags) }}") == "x, y"
     assert evaluate("{{ range(3)|list }}") == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("{{ ('a' * 1000000)|length }}", 1_000_000),  # exactly the limit
+        ("{{ ('\u00e9' * 500000)|length }}", 500_000),  # 1,000,000 bytes in UTF-8
+        ("{{ ('a'.encode() * 1000000)|length }}", 1_000_000),
+        ("{{ range(100000)|list|length }}", 100_000),
+        ("{{ 'ab' + 'cd' }}", "abcd"),
+        ("{{ [1] + [2] }}", [1, 2]),
+        ("{{ 'n' ~ 1 ~ [2] }}", "n1[2]"),
+        ("{{ '%s-%s' % ('a', 'b') }}", "a-b"),
+        ("{{ '%(x)s!' % {'x': 'hi'} }}", "hi!"),
+        ("{{ '{0}{0}'.format('ab') }}", "abab"),
+        ("{{ '{x}'.format_map({'x': 1}) }}", "1"),
+        ("{{ 'a\tb'.expandtabs(4) }}", "a   b"),
+        ("{{ 'abc'.translate({97: 'xy'}) }}", "xybc"),
+        ("{{ '-'.join(['a', 'b']) }}", "a-b"),
+        ("{{ 'a'|center(5) }}", "  a  "),
+        ("{{ 'a\nb'|indent(2, true) }}", "  a\n  b"),
+        ("{{ 'a b c'|wordwrap(3, wrapstring='|') }}", "a b|c"),
+        ("{{ 'abc'|replace('b', 'xx') }}", "axxc"),
+        ("{{ '%05.1f'|format(3.14159) }}", "003.1"),
+        ("{{ range(3)|map('center', 3)|join(',') }}", " 0 , 1 , 2 "),
+        ("{{ input.body.tags|join(', ') }}", "x, y"),
+        ("{{ [1, 2, 3]|sum }}", 6),
+        ("{{ [[1], [2, 3]]|sum(start=[]) }}", [1, 2, 3]),
+        ("{{ [{'p': 2}, {'p': 3}]|sum(attribute='p') }}", 5),
+        ("{{ [1, 2, 3, 4, 5]|batch(2, 0)|list }}", [[1, 2], [3, 4], [5, 0]]),
+        ("{{ [1, 2, 3]|slice(2)|list }}", [[1, 2], [3]]),
+        ("{{ {'a': 1}|tojson(indent=2) }}", '{\n  "a": 1\n}'),
+        ("{{ (1).to_bytes(2, 'big')|length }}", 2),
+        ("{{ input.body|dictsort|first }}", ["_id", 7]),
+    ],
+)
+def test_values_within_the_limits_are_built_as_before(source: str, expected: Any) -> None:
+    assert evaluate(source) == expected
+
+
+def test_a_template_may_print_up_to_the_limit() -> None:
+    assert len(evaluate("{{ 'a' * 500000 }}{{ 'b' * 500000 }}")) == 1_000_000
+    with pytest.raises(ExpressionError, match="the text would be about 1,000,001 bytes"):
+        evaluate("{{ 'a' * 500000 }}{{ 'b' * 500000 }}!")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"id": "A-1", "amount": 150.25, "tags": ["x", "y"], "ok": True, "none": None},
+        [list(range(50)), {"nested": {"deep": ["\u00e9t\u00e9", "\U0001F600"]}}],
+        ["x" * 1000] * 20,
+        {str(i): i * 10**12 for i in range(100)},
+    ],
+)
+@pytest.mark.parametrize("indent", [None, 2, 8])
+def test_json_size_is_close_to_the_real_json(value: Any, indent: int | None) -> None:
+    real = len(json.dumps(value, indent=indent, ensure_ascii=False).encode())
+    assert real * 0.8 <= json_size(value, indent=indent) <= real * 1.25
+
+
+def test_json_size_stops_counting_past_the_limit() -> None:
+    shared = ["x" * 1000] * 1000  # 1 MB as JSON, 8 KB in memory
+    assert json_size(shared, limit=10_000) < 20_000
+    assert json_size(shared, limit=10_000) > 10_000
+    assert json_size(range(1000)) == pytest.approx(len(json.dumps(list(range(1000)))), rel=0.25)
 
 
 def test_jinja_power_is_left_associative_so_10_pow_10_pow_10_is_only_a_googol() -> None:
