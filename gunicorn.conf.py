@@ -13,7 +13,8 @@ Graceful shutdown (SIGTERM): open streams end at once instead of holding the wor
 
 Environment: ``PORT`` / ``GUNICORN_BIND``, ``WEB_CONCURRENCY`` (workers),
 ``GUNICORN_WORKER_CLASS`` (gevent | gthread), ``GUNICORN_WORKER_CONNECTIONS`` (gevent:
-concurrent connections per worker), ``GUNICORN_THREADS`` (gthread).
+concurrent connections per worker), ``GUNICORN_THREADS`` (gthread),
+``GUNICORN_CONTROL_SOCKET`` (a path turns on gunicorn's control socket; off by default).
 """
 import logging
 import os
@@ -35,6 +36,11 @@ keepalive = 5
 preload_app = False  # psycopg must be imported after gevent patched the worker
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG")  # e.g. "-"; off by default
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl): two
+# servers on a host would take it from each other, so it is only on when given a path.
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 
 
 def _close_streams() -> None:

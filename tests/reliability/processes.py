@@ -82,6 +82,18 @@ class Service:
         except subprocess.TimeoutExpired:
             pass
 
+    def terminate(self, grace: float = 30.0) -> None:
+        """SIGTERM to the leader alone (as ``kill PID`` or a container runtime sends it):
+        gunicorn's and dramatiq's masters stop their children gracefully. SIGKILL to the
+        group if anything is left after ``grace`` seconds."""
+        if self.proc is None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        if not self.wait_gone(grace):
+            self.signal_group(signal.SIGKILL)
+            self.wait_gone(5.0)
+        self.proc.wait(timeout=5)
+
     def kill(self) -> None:
         """kill -9 of the whole group, as a crash or an OOM kill would do."""
         self.stop(signal.SIGKILL, grace=5.0)

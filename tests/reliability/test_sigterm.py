@@ -1,8 +1,6 @@
 """SIGTERM (a deploy, a scale-down) to the web and to the worker under webhook load."""
 from __future__ import annotations
 
-import signal
-
 from .client import Account, WebhookLoad, tally, unfinished, wait_finished
 from .processes import wait_until
 
@@ -22,13 +20,13 @@ def test_sigterm_to_web_and_worker_under_load_loses_no_accepted_run(stack_on_ser
         wait_until(lambda: load.accepted_since(0) >= 15, 30, "load before the restarts", (stack.web,))
 
         # When the web process is told to stop (SIGTERM: graceful), then started again
-        stack.web.stop(signal.SIGTERM, grace=30)
+        stack.web.terminate()
         stack.start_web()
         mark = load.count()
         wait_until(lambda: load.accepted_since(mark) >= 15, 30, "202s after the web restart", (stack.web,))
 
         # and the worker is told to stop while steps are running, then started again
-        stack.worker.stop(signal.SIGTERM, grace=30)
+        stack.worker.terminate()
         stack.start_worker()
         mark = load.count()
         wait_until(lambda: load.accepted_since(mark) >= 15, 30, "202s after the worker restart", (stack.web,))
