@@ -13,9 +13,9 @@ import {
   ReactFlow,
   useReactFlow,
 } from '@xyflow/react'
-import { type DragEvent, useCallback } from 'react'
+import { type DragEvent, useCallback, useEffect, useRef } from 'react'
 
-import { useColorMode } from '../../../app/colorMode'
+import { useColorMode } from '../../../components/colorMode'
 import type { WorkflowFlowEdge, WorkflowFlowNode } from '../lib/flow'
 import { NODE_DRAG_TYPE } from './NodePalette'
 import { WorkflowNode } from './WorkflowNode'
@@ -35,8 +35,26 @@ interface EditorCanvasProps {
 }
 
 export function EditorCanvas({ nodes, edges, onNodesChange, onEdgesChange, onConnect, canConnect, onDropNode, edgeErrors }: EditorCanvasProps) {
-  const { screenToFlowPosition } = useReactFlow()
+  const { screenToFlowPosition, flowToScreenPosition, fitView, getZoom } = useReactFlow()
   const { colorMode } = useColorMode()
+  const container = useRef<HTMLDivElement>(null)
+
+  // A node was added off-screen (e.g. by a click in the palette): bring everything into view, without zooming in.
+  const count = useRef(nodes.length)
+  useEffect(() => {
+    const grew = nodes.length > count.current
+    count.current = nodes.length
+    const added = nodes[nodes.length - 1]
+    const bounds = container.current?.getBoundingClientRect()
+    if (!grew || !added || !bounds) return
+    const corner = flowToScreenPosition({ x: added.position.x + 220, y: added.position.y + 90 })
+    const start = flowToScreenPosition(added.position)
+    const visible = start.x >= bounds.left && start.y >= bounds.top && corner.x <= bounds.right && corner.y <= bounds.bottom
+    if (visible) return
+    // Wait a frame for React Flow to measure the new node.
+    const frame = requestAnimationFrame(() => void fitView({ padding: 0.3, maxZoom: Math.min(getZoom(), 1.2), duration: 150 }))
+    return () => cancelAnimationFrame(frame)
+  }, [nodes, flowToScreenPosition, fitView, getZoom])
 
   const onDragOver = useCallback((event: DragEvent) => {
     if (!event.dataTransfer.types.includes(NODE_DRAG_TYPE)) return
@@ -63,7 +81,7 @@ export function EditorCanvas({ nodes, edges, onNodesChange, onEdgesChange, onCon
   )
 
   return (
-    <Box h="full" w="full" onDragOver={onDragOver} onDrop={onDrop} data-testid="editor-canvas">
+    <Box ref={container} h="full" w="full" onDragOver={onDragOver} onDrop={onDrop} data-testid="editor-canvas">
       <ReactFlow<WorkflowFlowNode, WorkflowFlowEdge>
         nodes={nodes}
         edges={styledEdges}
@@ -75,7 +93,7 @@ export function EditorCanvas({ nodes, edges, onNodesChange, onEdgesChange, onCon
         deleteKeyCode={['Delete', 'Backspace']}
         colorMode={colorMode}
         fitView
-        fitViewOptions={{ padding: 0.3, maxZoom: 1.2 }}
+        fitViewOptions={{ padding: 0.15, maxZoom: 1.2 }}
         minZoom={0.2}
         maxZoom={2}
         defaultEdgeOptions={{ type: 'smoothstep' }}

@@ -12,6 +12,7 @@ import {
 } from '@xyflow/react'
 import { useCallback, useMemo, useState } from 'react'
 
+import { paramsWithDefaults } from '../lib/defaults'
 import { newNodeId, toDefinition, toFlow, toFlowEdge, type WorkflowFlowEdge, type WorkflowFlowNode } from '../lib/flow'
 import { layoutNodes } from '../lib/layout'
 import type { NodeCatalogue, WorkflowDefinition, WorkflowNodeData } from '../lib/types'
@@ -117,7 +118,7 @@ export function useWorkflowGraph(initial: WorkflowDefinition, catalogue: NodeCat
         id,
         type: 'workflow',
         position: position ?? placeNew(state.nodes, selected),
-        data: { nodeType: type, params: {} },
+        data: { nodeType: type, params: paramsWithDefaults(catalogue[type]) },
         selected: true,
       }
       let newEdges = state.edges

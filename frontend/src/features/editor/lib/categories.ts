@@ -10,12 +10,12 @@ export interface CategoryStyle {
 const STYLES: Record<string, CategoryStyle> = {
   trigger: { label: 'Triggers', palette: 'purple', icon: '⚡' },
   action: { label: 'Actions', palette: 'blue', icon: '▶' },
-  logic: { label: 'Logic', palette: 'orange', icon: '⑂' },
+  logic: { label: 'Logic', palette: 'orange', icon: '◆' },
 }
 
 /** The style of a category (plugins may bring categories of their own: grey). */
 export function categoryStyle(category: string): CategoryStyle {
-  return STYLES[category] ?? { label: category.charAt(0).toUpperCase() + category.slice(1), palette: 'gray', icon: '◆' }
+  return STYLES[category] ?? { label: category.charAt(0).toUpperCase() + category.slice(1), palette: 'gray', icon: '●' }
 }
 
 /** Categories in palette order: the known ones first, then the others by name. */
