@@ -64,6 +64,8 @@ class Config:
     PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)
     FORWARDED_ALLOW_IPS = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
     RATELIMIT_HEADERS_ENABLED = True
+    # A moving window: a fixed one lets twice the limit through around a window's edge.
+    RATELIMIT_STRATEGY = "moving-window"
     # Rate-limit counters live under the same namespace as everything else in Redis.
     RATELIMIT_KEY_PREFIX = REDIS_NAMESPACE
 

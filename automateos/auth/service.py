@@ -21,7 +21,8 @@ _DUMMY_HASH = generate_password_hash("timing-equaliser")
 # A token's ``sub`` is a user id: ASCII digits that fit the 32-bit ``users.id`` column.
 _USER_ID = re.compile(r"[1-9][0-9]{0,9}", re.ASCII)
 USER_ID_MAX = 2**31 - 1
-SESSION_ID_MAX_LENGTH = 36  # AuthSession.id, a UUID
+_SESSION_ID = re.compile(r"[0-9a-f-]{36}", re.ASCII)  # AuthSession.id: str(uuid4())
+TOKEN_TYPES = ("access", "refresh")
 
 
 def normalise_email(email: str) -> str:
@@ -96,7 +97,7 @@ def revoke_session(session_id: str | None) -> None:
 def session_id_of(jwt_payload: dict[str, Any]) -> str | None:
     """The login session a token names, or None when its ``sid`` claim is not one."""
     sid = jwt_payload.get("sid")
-    return sid if isinstance(sid, str) and 0 < len(sid) <= SESSION_ID_MAX_LENGTH else None
+    return sid if isinstance(sid, str) and _SESSION_ID.fullmatch(sid) else None
 
 
 def user_id_of(jwt_payload: dict[str, Any]) -> int | None:
@@ -110,7 +111,8 @@ def user_id_of(jwt_payload: dict[str, Any]) -> int | None:
 
 def is_session_active(session_id: str | None) -> bool:
     """True while the login session exists, is not revoked and has not expired."""
-    session = db.session.get(AuthSession, session_id) if session_id else None
+    sid = session_id_of({"sid": session_id})
+    session = db.session.get(AuthSession, sid) if sid else None
     return session is not None and session.revoked_at is None and session.expires_at > utcnow()
 
 
@@ -120,6 +122,8 @@ def is_token_revoked(jwt_payload: dict[str, Any]) -> bool:
     A refresh token that is no longer the session's current one was already used: the
     session is revoked, as its tokens may have leaked (refresh-token reuse detection).
     """
+    if jwt_payload.get("type") not in TOKEN_TYPES:
+        return True  # only tokens this service issues, of a type it knows, are valid
     sid = session_id_of(jwt_payload)
     session = db.session.get(AuthSession, sid) if sid else None
     if session is None or session.revoked_at is not None or session.expires_at <= utcnow():

@@ -66,7 +66,7 @@ def caller_of_stream_token(token: str) -> StreamCaller:
         abort(401, message="Invalid stream token.")
     if not isinstance(claims, dict) or not isinstance(claims.get("uid"), int):
         abort(401, message="Invalid stream token.")
-    if auth_service.is_token_revoked({"sid": claims.get("sid"), "type": "stream"}):
+    if not auth_service.is_session_active(claims.get("sid")):
         abort(401, message="Token has been revoked")
     return StreamCaller(claims["uid"], claims.get("sid"))
 
