@@ -1,5 +1,5 @@
 """Fixtures of the fault tests: real gunicorn + dramatiq processes in production mode on
-backends of the test's own. They run in the PostgreSQL + Redis pass only."""
+backends of the test's own. Those run in the PostgreSQL + Redis pass only."""
 from __future__ import annotations
 
 import os
@@ -18,26 +18,27 @@ from .stack import AppStack
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")
 ON_SERVICES = bool(DATABASE_URL and REDIS_URL)
+SKIP_REASON = "reliability tests run real gunicorn + dramatiq processes: set DATABASE_URL and REDIS_URL"
 _migrated: set[str] = set()  # databases already migrated in this session
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def services_only() -> None:
-    """These tests start the production processes: they need PostgreSQL and Redis."""
+    """Tests that start the production processes need PostgreSQL and Redis."""
     if not ON_SERVICES:
-        pytest.skip("reliability tests run real gunicorn + dramatiq processes: set DATABASE_URL and REDIS_URL")
+        pytest.skip(SKIP_REASON)
 
 
 @pytest.fixture(autouse=True)
 def clean_state() -> None:
-    """Overrides the suite's in-process cleanup: these tests work on their own databases."""
+    """Overrides the suite's cleanup of its in-process app: these tests use their own backends."""
 
 
 @pytest.fixture(scope="session")
 def reliability_database() -> Iterator[str]:
     """A database of our own beside the suite's (``<its name>_reliability``), migrated once."""
     if not ON_SERVICES:
-        pytest.skip("needs DATABASE_URL")
+        pytest.skip(SKIP_REASON)
     url = sibling_database_url(DATABASE_URL, "_reliability")
     recreate_database(url)
     yield url
@@ -56,7 +57,7 @@ def namespace() -> Iterator[str]:
 
 
 @pytest.fixture
-def make_stack(tmp_path: Path) -> Iterator[Callable[..., AppStack]]:
+def make_stack(services_only: None, tmp_path: Path) -> Iterator[Callable[..., AppStack]]:
     """Factory: migrate and start gunicorn + dramatiq; both stopped after the test."""
     stacks: list[AppStack] = []
 
@@ -83,7 +84,7 @@ def stack_on_services(make_stack: Callable[..., AppStack], reliability_database:
 
 
 @pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
+def own_redis(services_only: None, tmp_path: Path) -> Iterator[OwnRedis]:
     """A redis-server of this test's own (never the shared one), started."""
     instance = OwnRedis(tmp_path)
     instance.start()
@@ -92,7 +93,7 @@ def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
 
 
 @pytest.fixture
-def own_postgres() -> Iterator[OwnPostgres]:
+def own_postgres(services_only: None) -> Iterator[OwnPostgres]:
     """A throwaway PostgreSQL cluster of this test's own (never the shared one), started."""
     instance = OwnPostgres()
     try:

@@ -1,0 +1,55 @@
+"""In-process: a backend that cannot be reached is a 503 in the error shape, never a 500."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import redis
+from flask import Flask
+
+from automateos import create_app
+from automateos.engine import actors
+from config import TestConfig
+
+from .processes import free_port
+
+
+def assert_unavailable(resp) -> None:
+    """503 in the one error shape, with a Retry-After the client can wait for."""
+    body = resp.get_json()
+    assert resp.status_code == 503, body
+    assert set(body) == {"code", "status", "message"} and body["code"] == 503 and body["message"]
+    assert resp.headers["Retry-After"].isdigit() and int(resp.headers["Retry-After"]) > 0
+    assert "Traceback" not in resp.get_data(as_text=True)
+
+
+@pytest.fixture
+def app_with_dead_backends(app: Flask) -> Iterator[Flask]:
+    """A second app whose database and Redis listen nowhere (the suite's app stays bound)."""
+    dead_pg, dead_redis = free_port(), free_port()
+
+    class Unreachable(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"postgresql+psycopg://postgres@127.0.0.1:{dead_pg}/nowhere"
+        DEAD_REDIS_URL = f"redis://127.0.0.1:{dead_redis}/0"
+        RUN_EMBEDDED_SERVICES = False
+
+    other = create_app(Unreachable)
+
+    @other.get("/api/test-needs-redis")
+    def needs_redis() -> str:
+        return str(redis.Redis.from_url(other.config["DEAD_REDIS_URL"]).ping())
+
+    try:
+        yield other
+    finally:
+        actors.bind_app(app)  # the suite's worker keeps running in the suite's app
+
+
+def test_database_unreachable_is_503(app_with_dead_backends: Flask):
+    client = app_with_dead_backends.test_client()
+    assert_unavailable(client.post("/api/auth/login", json={"email": "a@example.com", "password": "long enough pw"}))
+    assert_unavailable(client.post("/api/auth/register", json={"email": "b@example.com", "password": "long enough pw"}))
+
+
+def test_redis_unreachable_is_503(app_with_dead_backends: Flask):
+    assert_unavailable(app_with_dead_backends.test_client().get("/api/test-needs-redis"))
