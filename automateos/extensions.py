@@ -35,9 +35,10 @@ jwt = JWTManager()
 api = Api()
 # Limits are a defence, not a dependency: while Redis is down they are counted in memory
 # (one warning when that starts; Redis is tried again on later requests) rather than
-# failing the login they guard.
+# failing the login they guard; a Redis that hangs is given up on after two seconds.
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True,
-                  in_memory_fallback_enabled=True, swallow_errors=True)
+                  in_memory_fallback_enabled=True, swallow_errors=True,
+                  storage_options={"socket_connect_timeout": 2, "socket_timeout": 2})
 
 
 def client_ip() -> str:

@@ -10,25 +10,36 @@ import os
 import threading
 
 import dramatiq
+import redis
 from dramatiq import Worker
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 QUEUE = "automateos"
+# A Redis that hangs (paused, partitioned) must not hang the web request that enqueues:
+# the run is already committed, so a send that times out is logged and the reconciler
+# resends it. The consumer polls (no blocking reads), so a short read timeout is safe.
+REDIS_CONNECT_TIMEOUT_SECONDS = 2
+REDIS_SOCKET_TIMEOUT_SECONDS = 5
 
 _worker: Worker | None = None
 _worker_lock = threading.Lock()
 
 
-def _build_broker() -> dramatiq.Broker:
-    url = os.environ.get("REDIS_URL")
+def build_broker(url: str | None) -> dramatiq.Broker:
+    """A RedisBroker on ``url`` (with bounded waits), or a StubBroker when there is none."""
     if url:
         namespace = os.environ.get("AUTOMATEOS_REDIS_NAMESPACE", "automateos") + ":dramatiq"
-        return RedisBroker(url=url, namespace=namespace)
+        client = redis.Redis.from_url(url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECONDS,
+                                      socket_timeout=REDIS_SOCKET_TIMEOUT_SECONDS, retry=Retry(NoBackoff(), 1),
+                                      health_check_interval=30)
+        return RedisBroker(client=client, namespace=namespace)
     return StubBroker()
 
 
-broker = _build_broker()
+broker = build_broker(os.environ.get("REDIS_URL"))
 dramatiq.set_broker(broker)
 
 

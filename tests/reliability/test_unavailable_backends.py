@@ -1,14 +1,18 @@
 """In-process: a backend that cannot be reached is a 503 in the error shape, never a 500."""
 from __future__ import annotations
 
+import socket
+import threading
 from collections.abc import Iterator
 
+import dramatiq
 import pytest
 import redis
 from flask import Flask
 
 from automateos import create_app
 from automateos.engine import actors
+from automateos.engine.broker import build_broker
 from config import TestConfig
 
 from .processes import free_port
@@ -53,3 +57,27 @@ def test_database_unreachable_is_503(app_with_dead_backends: Flask):
 
 def test_redis_unreachable_is_503(app_with_dead_backends: Flask):
     assert_unavailable(app_with_dead_backends.test_client().get("/api/test-needs-redis"))
+
+
+def test_broker_gives_up_on_a_redis_that_hangs():
+    # Given a "Redis" that accepts connections and never answers (paused, partitioned)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        broker = build_broker(f"redis://127.0.0.1:{silent.getsockname()[1]}/0")
+        outcome: list[BaseException | None] = []
+
+        def send() -> None:
+            try:
+                broker.enqueue(dramatiq.Message(queue_name="q", actor_name="a", args=(), kwargs={}, options={}))
+                outcome.append(None)
+            except BaseException as exc:  # recorded for the assertion below
+                outcome.append(exc)
+
+        # When a web request enqueues a step
+        sender = threading.Thread(target=send, daemon=True)
+        sender.start()
+        sender.join(120)  # a bound, not a timing goal: without timeouts it would never return
+        # Then the send fails (the webhook view logs it; the reconciler resends) instead of hanging
+        assert not sender.is_alive(), "enqueue still waiting on a Redis that never answers"
+        assert len(outcome) == 1 and isinstance(outcome[0], redis.exceptions.TimeoutError), outcome
