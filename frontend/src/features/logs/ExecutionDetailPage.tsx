@@ -31,9 +31,14 @@ export default function ExecutionDetailPage() {
   if (execution.isPending) return <Flex justify="center" py="10"><Spinner size="lg" aria-label="Loading the run" /></Flex>
   if (execution.isError || !run) {
     return (
-      <Alert.Root status="error">
+      <Alert.Root status="error" role="alert">
         <Alert.Indicator />
-        <Alert.Title>{execution.error?.message ?? 'This run does not exist.'}</Alert.Title>
+        <Alert.Content>
+          <Alert.Title>{execution.error?.message ?? 'This run does not exist.'}</Alert.Title>
+          <Alert.Description>
+            <Link asChild><RouterLink to="/runs">See all your runs</RouterLink></Link>
+          </Alert.Description>
+        </Alert.Content>
       </Alert.Root>
     )
   }

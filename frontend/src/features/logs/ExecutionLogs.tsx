@@ -47,7 +47,7 @@ export function ExecutionLogs({ workflowId, showWorkflowFilter = false }: Execut
         </Badge>
       </Flex>
       {pages.isError ? (
-        <Alert.Root status="error">
+        <Alert.Root status="error" role="alert">
           <Alert.Indicator />
           <Alert.Content>
             <Alert.Title>The runs could not be loaded</Alert.Title>

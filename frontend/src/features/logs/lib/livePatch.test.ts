@@ -1,4 +1,4 @@
-import { type InfiniteData, QueryClient } from '@tanstack/react-query'
+import { type InfiniteData, QueryClient, QueryObserver } from '@tanstack/react-query'
 import { describe, expect, it, vi } from 'vitest'
 
 import type { ExecutionEvent, LiveEvent, StepEvent } from '../../../api/events'
@@ -127,5 +127,28 @@ describe('createFrameBatcher', () => {
     expect(apply.mock.calls[0]?.[0]).toHaveLength(50)
     batcher.push(50)
     expect(frames).toHaveLength(2)
+  })
+})
+
+describe('applyLiveEvents while a first fetch is in flight', () => {
+  it('restarts the fetch so it reads the database after the events', async () => {
+    const client = new QueryClient({ defaultOptions: { queries: { retry: false } } })
+    const reads: Array<(status: string) => void> = []
+    const observer = new QueryObserver<ExecutionDetail>(client, {
+      queryKey: logsKeys.detail(9),
+      queryFn: () => new Promise<ExecutionDetail>((resolve) => {
+        reads.push((status) => resolve({ ...run(9, status), steps: [] }))
+      }),
+    })
+    const unsubscribe = observer.subscribe(() => {})
+    expect(reads).toHaveLength(1)
+
+    const restarted = applyLiveEvents(client, [execEvent('execution.updated', run(9, 'success'))])
+    expect(restarted).toEqual([logsKeys.detail(9)])
+    await vi.waitFor(() => expect(reads).toHaveLength(2))
+    reads[0]?.('running') // the first read predates the event: it is dropped
+    reads[1]?.('success')
+    await vi.waitFor(() => expect(client.getQueryData<ExecutionDetail>(logsKeys.detail(9))?.status).toBe('success'))
+    unsubscribe()
   })
 })

@@ -125,15 +125,23 @@ function patchDetail(detail: ExecutionDetail | undefined, run: ExecutionEvent | 
 /**
  * Apply one batch of events to every logs query in the cache. Returns the query keys that
  * could not be patched exactly and were invalidated instead (counts of a run whose former
- * status is unknown, or of a text search; details whose bodies changed).
+ * status is unknown, or of a text search; details whose bodies changed; first fetches
+ * still in flight, restarted so they read the database after these events).
  */
 export function applyLiveEvents(client: QueryClient, events: readonly LiveEvent[]): QueryKey[] {
   const { runs, created, steps } = collapse(events)
   const before = knownStatuses(client, new Set([...runs.keys()]))
   const invalidate: QueryKey[] = []
 
+  // A first fetch still in flight may have read the database before these events: ask again.
+  const restart: QueryKey[] = []
+
   for (const query of client.getQueryCache().findAll({ queryKey: logsKeys.lists() })) {
     const filters = filtersOf(query.queryKey)
+    if (query.state.data === undefined) {
+      if (query.state.fetchStatus === 'fetching' && runs.size) restart.push(query.queryKey)
+      continue
+    }
     client.setQueryData<InfiniteData<LogPage>>(query.queryKey, (data) => patchList(data, filters, runs))
   }
 
@@ -170,7 +178,12 @@ export function applyLiveEvents(client: QueryClient, events: readonly LiveEvent[
   for (const step of steps.values()) stepsByLog.set(step.log_id, [...(stepsByLog.get(step.log_id) ?? []), step])
   for (const id of new Set([...runs.keys(), ...stepsByLog.keys()])) {
     const key = logsKeys.detail(id)
-    if (client.getQueryData(key) === undefined) continue
+    const query = client.getQueryCache().find({ queryKey: key, exact: true })
+    if (!query) continue
+    if (query.state.data === undefined) {
+      if (query.state.fetchStatus === 'fetching') restart.push(key)
+      continue
+    }
     const run = runs.get(id)
     const logSteps = stepsByLog.get(id) ?? []
     client.setQueryData<ExecutionDetail>(key, (detail) => patchDetail(detail, run, logSteps))
@@ -179,7 +192,11 @@ export function applyLiveEvents(client: QueryClient, events: readonly LiveEvent[
   }
 
   for (const queryKey of invalidate) void client.invalidateQueries({ queryKey, exact: true }, { cancelRefetch: false })
-  return invalidate
+  // (cancelRefetch alone does not cancel a fetch that has no data yet: it would join it.)
+  for (const queryKey of restart) {
+    void client.cancelQueries({ queryKey, exact: true }).then(() => client.invalidateQueries({ queryKey, exact: true }))
+  }
+  return [...invalidate, ...restart]
 }
 
 /**
