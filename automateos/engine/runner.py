@@ -120,12 +120,12 @@ def run_step(log_id: int, node_id: str) -> list[Send]:
         if claim is None:
             return []
         if claim.locked is not None:
-            return _record_or_fail(claim, execute_step(claim))
+            return record_step(claim, execute_step(claim))
         db.session.commit()
     with hold_lease(claim.step_id, claim.attempt):
         outcome = execute_step(claim)
     with serialised():
-        return _record_or_fail(claim, outcome)
+        return record_step(claim, outcome)
 
 
 def _is_data_error(exc: StatementError) -> bool:
@@ -133,11 +133,15 @@ def _is_data_error(exc: StatementError) -> bool:
     return isinstance(exc, DataError) or isinstance(exc.orig, (ValueError, TypeError))
 
 
-def _record_or_fail(claim: Claim, outcome: Outcome) -> list[Send]:
-    """Record the outcome; if the database refuses its data, fail the step with that error
-    (a redelivery would be refused the same way, for ever)."""
+def record_step(claim: Claim, outcome: Outcome) -> list[Send]:
+    """Store the outcome, decide what runs next and commit (the caller serialises).
+
+    Refused (nothing changes) when the attempt no longer holds the step: its lease lapsed
+    and the step was released or taken over. If the database refuses the data, the step
+    fails with that error: a redelivery would be refused the same way, for ever.
+    """
     try:
-        return record_step(claim, outcome)
+        return _store_outcome(claim, outcome)
     except StatementError as exc:
         db.session.rollback()
         if not _is_data_error(exc):
@@ -276,12 +280,7 @@ def _error(node_id: str, exc: BaseException, message: str | None = None) -> dict
     }
 
 
-def record_step(claim: Claim, outcome: Outcome) -> list[Send]:
-    """Store the outcome, decide what runs next and commit (the caller serialises).
-
-    Refused (nothing changes) when the attempt no longer holds the step: its lease lapsed
-    and the step was released or taken over.
-    """
+def _store_outcome(claim: Claim, outcome: Outcome) -> list[Send]:
     if claim.locked is not None:
         log, steps = claim.locked
     else:

@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 
 from automateos.engine.reconciler import reconcile
+from automateos.engine.runner import Outcome, claim_step, record_step, run_step
 from automateos.extensions import db
-from tests.conftest import drain, wait_for_log, webhook_flow
-from tests.engine.conftest import hook, steps_by_node
+from tests.conftest import ON_SERVICES, drain, wait_for_log, webhook_flow
+from tests.engine.conftest import hook, hook_and_lose_the_message, steps_by_node
 
 
 def run_to_end(app, client, user, *nodes, payload=None):
@@ -118,3 +119,26 @@ def test_the_cap_is_the_stored_json_size(app, client, user, app_config, spare):
         assert log["status"] == "success" and log["result"] == {"name": "é" * 100, "n": 7}
     else:
         assert log["status"] == "failed" and f"{size:,} bytes" in log["error"]["message"]
+
+
+@pytest.mark.skipif(not ON_SERVICES, reason="SQLite stores NUL and infinity in JSON text: nothing refuses")
+def test_a_record_the_database_refuses_fails_the_step_instead_of_looping(app, client, user):
+    # An outcome the check would have stopped, recorded as a node past the check would:
+    # PostgreSQL refuses it, and the step fails with that error instead of being redelivered.
+    wf = user.create_workflow(webhook_flow({"id": "slow", "type": "delay", "params": {"seconds": 0}}))
+    log_id = hook_and_lose_the_message(client, wf)
+    with app.app_context():
+        try:
+            run_step(log_id, "hook")
+            claim = claim_step(log_id, "slow")
+            db.session.commit()
+            sends = record_step(claim, Outcome(output={"x": "a\x00b"}))
+        finally:
+            db.session.remove()
+
+    assert sends == []
+    log = wait_for_log(app, user, log_id)
+    assert log["status"] == "failed" and log["error"]["node_id"] == "slow"
+    assert "the database refused its record" in log["error"]["message"]
+    assert steps_by_node(log)["slow"]["status"] == "failed" and steps_by_node(log)["slow"]["output"] is None
+    assert_nothing_left_to_resend(app)
