@@ -2,10 +2,10 @@
 import { Box } from '@chakra-ui/react'
 import Form from '@rjsf/core'
 import type { ErrorSchema, RJSFSchema, UiSchema } from '@rjsf/utils'
-import { useMemo } from 'react'
+import { type Ref, useMemo } from 'react'
 
 import { toErrorSchema } from '../lib/apiErrors'
-import { paramsValidator } from '../lib/params'
+import { formSchema, paramsValidator } from '../lib/params'
 import type { ScopeName } from '../lib/scope'
 import { paramsFields, type ParamsFormContext, paramsTemplates } from './paramsFormTheme'
 
@@ -39,17 +39,21 @@ interface ParamsFormProps {
   scope: ScopeName[]
   /** Field errors from the last save, by dotted param path. */
   apiErrors?: Record<string, string[]>
+  /** The rjsf form, e.g. to validate it on demand (`validateForm()`). */
+  formRef?: Ref<Form<Record<string, unknown>>>
 }
 
-export function ParamsForm({ nodeId, schema, params, onChange, scope, apiErrors }: ParamsFormProps) {
+export function ParamsForm({ nodeId, schema, params, onChange, scope, apiErrors, formRef }: ParamsFormProps) {
   const context = useMemo<ParamsFormContext>(() => ({ scope }), [scope])
+  const readable = useMemo(() => formSchema(schema), [schema])
   const extraErrors = useMemo(() => (apiErrors ? (toErrorSchema(apiErrors) as ErrorSchema) : undefined), [apiErrors])
   return (
     <Box css={FORM_CSS} data-testid="params-form">
       <Form<Record<string, unknown>>
         key={nodeId}
+        ref={formRef}
         idPrefix={`params-${nodeId}`}
-        schema={schema}
+        schema={readable}
         uiSchema={UI_SCHEMA}
         formData={params}
         validator={paramsValidator}

@@ -11,6 +11,7 @@ import {
   type BaseInputTemplateProps,
   descriptionId,
   type DescriptionFieldProps,
+  type ErrorSchema,
   errorId,
   type FieldErrorProps,
   type FieldProps,
@@ -21,7 +22,7 @@ import {
 } from '@rjsf/utils'
 import { useState } from 'react'
 
-import { type AnyValue, parseAnyValue, sameValue, showAnyValue } from '../lib/anyValue'
+import { type AnyValue, parseAnyValue, sameValue, showAnyValue, toNumberOrText } from '../lib/anyValue'
 import type { ScopeName } from '../lib/scope'
 import { ExpressionInput } from './ExpressionInput'
 
@@ -78,6 +79,22 @@ function AnyValueField(props: FieldProps) {
       placeholder="a value, JSON or {{ expression }}"
       describedBy={ariaDescribedByIds(fieldPathId.$id)}
     />
+  )
+}
+
+/**
+ * Number params: digits become a number, an expression stays text (rjsf's own number
+ * field would eat the '.' of `{{ input.x }}` while it is typed), anything else stays text
+ * for the validator to flag.
+ */
+function NumberField(props: FieldProps) {
+  const { registry, onChange } = props
+  const { StringField } = registry.fields
+  if (!StringField) return null
+  return (
+    <StringField {...props}
+      onChange={(value: unknown, path: FieldProps['fieldPathId']['path'], errorSchema?: ErrorSchema, id?: string) =>
+        onChange(toNumberOrText(value), path, errorSchema, id)} />
   )
 }
 
@@ -149,7 +166,7 @@ export const paramsTemplates: Partial<TemplatesType> = {
   },
 }
 
-export const paramsFields: RegistryFieldsType = { FallbackField: AnyValueField }
+export const paramsFields: RegistryFieldsType = { FallbackField: AnyValueField, NumberField }
 
 /** Ids the form's descriptions use, re-exported for tests. */
 export { descriptionId }

@@ -31,3 +31,17 @@ export function showAnyValue(value: AnyValue): string {
 export function sameValue(a: AnyValue, b: AnyValue): boolean {
   return JSON.stringify(a) === JSON.stringify(b)
 }
+
+/**
+ * What a number param's text stands for: a number when the text is one as written
+ * (`12`, `1.25`, not `1.` or `1.0` still being typed), else the text itself (an expression,
+ * or something the validator will flag).
+ */
+export function toNumberOrText(value: unknown): unknown {
+  if (typeof value !== 'string') return value
+  const text = value.trim()
+  if (text === '') return undefined
+  if (text.includes('{{')) return value
+  const n = Number(text)
+  return Number.isFinite(n) && String(n) === text ? n : value
+}

@@ -14,7 +14,7 @@ const EXAMPLES: Record<string, { valid: Record<string, unknown>; invalid: Record
   delay: { valid: { seconds: 1.5 }, invalid: { seconds: -1 }, field: 'seconds' },
   fail: { valid: { message: 'stop' }, invalid: { message: '' }, field: 'message' },
   http_request: { valid: { url: 'https://example.com/x', method: 'POST', json: { a: 1 } }, invalid: { url: 'https://example.com', method: 'FETCH' }, field: 'method' },
-  transform: { valid: { fields: { total: '{{ input.body.amount * 1.2 }}' } }, invalid: {}, field: 'fields' },
+  transform: { valid: { fields: { total: '{{ input.body.amount * 1.2 }}' } }, invalid: { fields: {} }, field: 'fields' },
   filter: { valid: { conditions: [{ left: '{{ input.body.amount }}', op: 'gt', right: 100 }], combine: 'any' }, invalid: { conditions: [{ left: 1, op: 'bigger' }] }, field: 'conditions.0.op' },
   if: { valid: { conditions: [{ left: '{{ input.ok }}', op: 'exists' }] }, invalid: { conditions: [] }, field: 'conditions' },
   merge: { valid: {}, invalid: { anything: true }, field: '' },

@@ -41,7 +41,31 @@ export const paramsValidator: ValidatorType = {
   reset: () => ajvValidator.reset?.(),
 }
 
+/**
+ * The params schema as the form should read it. The API exports marshmallow's `Length` on
+ * a dict (transform's `fields`) as `minLength`, which JSON Schema applies to strings only:
+ * on objects it becomes `minProperties`/`maxProperties`, so an empty object is refused
+ * here as the API refuses it.
+ */
+export function formSchema(schema: RJSFSchema): RJSFSchema {
+  const fix = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(fix)
+    if (!node || typeof node !== 'object') return node
+    const out: Record<string, unknown> = {}
+    for (const [key, value] of Object.entries(node)) out[key] = fix(value)
+    const types = ([] as unknown[]).concat(out.type ?? [])
+    if (types.includes('object') && !types.includes('string')) {
+      if (typeof out.minLength === 'number') out.minProperties = out.minLength
+      if (typeof out.maxLength === 'number') out.maxProperties = out.maxLength
+      delete out.minLength
+      delete out.maxLength
+    }
+    return out
+  }
+  return fix(schema) as RJSFSchema
+}
+
 /** Problems of `params` under `schema`, as the form reports them (empty when valid). */
 export function checkParams(schema: RJSFSchema, params: Record<string, unknown>): RJSFValidationError[] {
-  return paramsValidator.validateFormData(params, schema).errors
+  return paramsValidator.validateFormData(params, formSchema(schema)).errors
 }
