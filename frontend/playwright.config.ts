@@ -26,7 +26,8 @@ const server = (mode: 'embedded' | 'services', port: number) => ({
   reuseExistingServer: false,
   timeout: 90_000,
   stdout: 'ignore' as const,
-  stderr: 'pipe' as const,
+  // The app's request log only when asked for (E2E_SERVER_LOG=1).
+  stderr: (process.env.E2E_SERVER_LOG ? 'pipe' : 'ignore') as 'pipe' | 'ignore',
   gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 10_000 },
 })
 

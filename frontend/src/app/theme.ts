@@ -9,6 +9,13 @@ const config = defineConfig({
   theme: {
     semanticTokens: {
       colors: {
+        // Chakra's teal solid fails WCAG AA contrast under white text: one step darker
+        // in light mode, a light teal with dark text in dark mode.
+        teal: {
+          solid: { value: { _light: '{colors.teal.700}', _dark: '{colors.teal.300}' } },
+          contrast: { value: { _light: 'white', _dark: '{colors.teal.950}' } },
+          fg: { value: { _light: '{colors.teal.800}', _dark: '{colors.teal.200}' } },
+        },
         brand: {
           solid: { value: { _light: '{colors.teal.700}', _dark: '{colors.teal.300}' } },
           fg: { value: { _light: '{colors.teal.800}', _dark: '{colors.teal.200}' } },

@@ -3,7 +3,7 @@
  * e.g. `useBreadcrumbs([{ label: 'Dashboard', to: '/' }, { label: wf.name, to: `/workflows/${id}` }, { label: 'Logs' }])`
  */
 import { Breadcrumb } from '@chakra-ui/react'
-import { createContext, type ReactNode, useContext, useEffect, useState } from 'react'
+import { createContext, Fragment, type ReactNode, useContext, useEffect, useState } from 'react'
 import { Link } from 'react-router'
 
 export interface Crumb {
@@ -42,7 +42,7 @@ export function Breadcrumbs() {
         {crumbs.map((crumb, index) => {
           const last = index === crumbs.length - 1
           return (
-            <span key={`${index}-${crumb.label}`} style={{ display: 'contents' }}>
+            <Fragment key={`${index}-${crumb.label}`}>
               <Breadcrumb.Item>
                 {last || !crumb.to ? (
                   <Breadcrumb.CurrentLink aria-current={last ? 'page' : undefined}>{crumb.label}</Breadcrumb.CurrentLink>
@@ -53,7 +53,7 @@ export function Breadcrumbs() {
                 )}
               </Breadcrumb.Item>
               {!last && <Breadcrumb.Separator />}
-            </span>
+            </Fragment>
           )
         })}
       </Breadcrumb.List>

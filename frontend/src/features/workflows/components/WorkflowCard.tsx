@@ -1,5 +1,5 @@
 /** One workflow on the dashboard: name, trigger, active toggle, last run, success rate, actions. */
-import { Badge, Box, Button, Card, Flex, HStack, Link as ChakraLink, Progress, Stack, Switch, Text } from '@chakra-ui/react'
+import { Badge, Box, Button, Card, Flex, HStack, Link as ChakraLink, Progress, Stack, Switch, Text, VisuallyHidden } from '@chakra-ui/react'
 import { Link, useNavigate } from 'react-router'
 
 import { ApiError } from '../../../api/client'
@@ -54,9 +54,9 @@ export function WorkflowCard({ workflow, stats, now }: WorkflowCardProps) {
             </HStack>
           </Stack>
           <Switch.Root checked={workflow.active} onCheckedChange={(e) => toggle(e.checked)} size="sm" colorPalette="teal">
-            <Switch.HiddenInput aria-label={`Active: ${workflow.name}`} />
+            <Switch.HiddenInput role="switch" />
             <Switch.Control />
-            <Switch.Label fontSize="sm">Active</Switch.Label>
+            <Switch.Label fontSize="sm">Active<VisuallyHidden> {workflow.name}</VisuallyHidden></Switch.Label>
           </Switch.Root>
         </Flex>
       </Card.Header>
