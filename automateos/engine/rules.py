@@ -10,15 +10,16 @@ from flask import current_app
 from ..logs.models import ExecutionLog, StepLog
 from .graph import Edge, Graph
 
-READY, WAITING, DEAD = "ready", "waiting", "dead"
+READY, WAITING, DEAD = "ready", "waiting", "dead"  # a step's readiness
+DELIVERED = "delivered"  # an edge's state, besides waiting and dead
 
 
 def edge_state(edge: Edge, steps: dict[str, StepLog]) -> str:
     """``delivered`` (its source succeeded on this port), ``dead`` (it never will) or ``waiting``."""
     source = steps[edge.source]
     if source.status == "success":
-        return "delivered" if source.output_port == edge.output else "dead"
-    return "dead" if source.status in ("skipped", "failed") else "waiting"
+        return DELIVERED if source.output_port == edge.output else DEAD
+    return DEAD if source.status in ("skipped", "failed") else WAITING
 
 
 def readiness(graph: Graph, steps: dict[str, StepLog], node_id: str) -> str:
@@ -29,9 +30,9 @@ def readiness(graph: Graph, steps: dict[str, StepLog], node_id: str) -> str:
     if not incoming:
         return READY
     states = [edge_state(e, steps) for e in incoming]
-    if "waiting" in states:
+    if WAITING in states:
         return WAITING
-    return READY if "delivered" in states else DEAD
+    return READY if DELIVERED in states else DEAD
 
 
 def execution_overdue(log: ExecutionLog, now: datetime, node_id: str | None = None) -> dict[str, Any] | None:

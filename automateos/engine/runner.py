@@ -33,7 +33,7 @@ from .expressions import evaluate_params
 from .graph import Graph
 from .lease import hold_lease, lease_expiry, lease_lapsed
 from .locking import serialised
-from .rules import DEAD, READY, execution_overdue, readiness
+from .rules import DEAD, DELIVERED, READY, edge_state, execution_overdue, readiness
 from .status import set_execution_status, set_step_status
 from .storable import StepOutputTooLarge, UnstorableOutput, storable_output, storable_text
 from .timeouts import StepTimedOut, time_limit
@@ -177,10 +177,7 @@ def _step_input(graph: Graph, node_id: str, steps: dict[str, StepLog], payload: 
     incoming = graph.incoming.get(node_id, [])
     if not incoming:
         return payload
-    delivered = {
-        e.source: steps[e.source].output for e in incoming
-        if steps[e.source].status == "success" and steps[e.source].output_port == e.output
-    }
+    delivered = {e.source: steps[e.source].output for e in incoming if edge_state(e, steps) == DELIVERED}
     if get_node_type(graph.nodes[node_id]["type"]).joins_branches:
         return delivered
     return next(iter(delivered.values()), None)
