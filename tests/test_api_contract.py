@@ -26,6 +26,26 @@ def test_openapi_documents_every_endpoint(client):
     assert {"ExecutionLogSummary", "ExecutionLogPublic", "Workflow", "TokenPair"} <= set(schemas)
 
 
+def _parameter(spec, path: str, method: str, name: str) -> dict:
+    operation = spec["paths"][path][method]
+    return next(p for p in spec["paths"][path].get("parameters", []) + operation.get("parameters", []) if p["name"] == name)
+
+
+def test_ids_in_the_spec_are_bounded_by_their_column(client):
+    spec = client.get("/api/openapi.json").get_json()
+    in_path = _parameter(spec, "/api/workflows/{workflow_id}", "get", "workflow_id")["schema"]
+    assert in_path["minimum"] == 1 and in_path["maximum"] == 2**31 - 1  # workflows.id is an integer
+    in_query = _parameter(spec, "/api/logs", "get", "workflow_id")["schema"]
+    assert in_query["maximum"] == 2**31 - 1
+    assert _parameter(spec, "/api/logs", "get", "offset")["schema"]["maximum"] == 2**63 - 1
+
+
+def test_the_webhook_is_public_in_the_spec(client):
+    spec = client.get("/api/openapi.json").get_json()
+    assert spec["paths"]["/api/hooks/{token}"]["post"]["security"] == []
+    assert {"400", "413"} <= set(spec["paths"]["/api/hooks/{token}"]["post"]["responses"])
+
+
 def test_swagger_ui_is_served(client):
     assert client.get("/api/docs").status_code == 200
 
@@ -37,6 +57,8 @@ def test_swagger_ui_is_served(client):
     ("get", "/api/workflows/0", 404),
     ("patch", "/api/workflows/99999999999999999999999", 404),
     ("get", "/api/logs/-1", 404),
+    ("get", "/api/workflows/2147483648", 404),
+    ("get", "/api/logs/9223372036854775808", 404),
 ])
 def test_routing_errors_use_the_error_shape(client, method, url, code):
     assert_error(getattr(client, method)(url), code)

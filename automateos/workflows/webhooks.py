@@ -137,6 +137,7 @@ def wait_until_finished(log_id: int, timeout: float) -> ExecutionLog | None:
 class Hook(MethodView):
     reads_own_body = True  # the strict JSON check must not read past WEBHOOK_MAX_BYTES
 
+    @blp.doc(security=[])  # public: the token in the URL (and the optional HMAC) is the credential
     @blp.response(202, HookAcceptedSchema)
     @blp.alt_response(200, schema=HookAcceptedSchema, description="Finished run (respond: when_finished)")
     @blp.alt_response(400, description="Body that cannot be stored as sent (invalid JSON, NaN, NUL, too deep)")
