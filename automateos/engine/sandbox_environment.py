@@ -104,7 +104,7 @@ def check_text_method(owner: str | bytes, name: str, args: tuple, kwargs: dict) 
     elif name == "join" and args:
         items = list(args[0])  # materialised once so the check and the join see the same items
         sizes = sum(_nbytes(item) for item in items if isinstance(item, (str, bytes, bytearray)))
-        check_size(len(owner) * max(len(items) - 1, 0) + sizes, "the joined text")
+        check_size(_nbytes(owner) * max(len(items) - 1, 0) + sizes, "the joined text")
         args = (items, *args[1:])
     elif name == "translate" and args and isinstance(owner, str):
         table = args[0]

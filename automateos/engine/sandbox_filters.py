@@ -50,6 +50,7 @@ KEEPS_STRUCTURE = frozenset({
     "sort", "sum", "tojson", "unique",
 })
 
+_WORDS = re.compile(r"\S+")
 _PRINTF_SPEC = re.compile(r"%(?:\([^)]*\))?([#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?)[a-zA-Z%]")
 
 
@@ -163,6 +164,20 @@ def _tojson(eval_ctx: EvalContext, value: Any, indent: int | str | None = None) 
     return jinja_filters.do_tojson(eval_ctx, value, indent)
 
 
+@pass_eval_context
+def _urlize(
+    eval_ctx: EvalContext, value: Any, trim_url_limit: int | None = None, nofollow: bool = False,
+    target: str | None = None, rel: str | None = None, extra_schemes: Iterable[str] | None = None,
+) -> str:
+    text = str(value)
+    policies = eval_ctx.environment.policies
+    # Each word may become a link: the URL twice, then rel and target, in every link.
+    attributes = sum(len(str(a or "")) for a in (target, rel, policies["urlize.target"], policies["urlize.rel"]))
+    links = sum(1 for _ in _WORDS.finditer(text))
+    check_size(2 * text_size(text) + links * (64 + attributes), "the linked text")
+    return jinja_filters.do_urlize(eval_ctx, text, trim_url_limit, nofollow, target, rel, extra_schemes)
+
+
 def _batch(value: Iterable[Any], linecount: int, fill_with: Any = None) -> Iterator[list[Any]]:
     check_size(LIST_BYTES + POINTER_BYTES * int(linecount), "a batch")
     return jinja_filters.do_batch(value, linecount, fill_with)
@@ -201,7 +216,7 @@ def _fromjson(value: Any) -> Any:
 BOUNDED_FILTERS: dict[str, Callable[..., Any]] = {
     "batch": _batch, "center": _center, "format": _format, "fromjson": _fromjson,
     "indent": _indent, "join": _join, "replace": _replace, "slice": _slice, "sum": _sum,
-    "tojson": _tojson, "wordwrap": _wordwrap,
+    "tojson": _tojson, "urlize": _urlize, "wordwrap": _wordwrap,
 }
 
 

@@ -202,6 +202,8 @@ def test_moderate_arithmetic_and_repetition_still_work() -> None:
         ("{{ 'a\nb'|indent(2, true) }}", "  a\n  b"),
         ("{{ 'a b c'|wordwrap(3, wrapstring='|') }}", "a b|c"),
         ("{{ 'abc'|replace('b', 'xx') }}", "axxc"),
+        ("{{ 'see www.a.co'|urlize(target='_blank') }}",
+         'see <a href="https://www.a.co" rel="noopener" target="_blank">www.a.co</a>'),
         ("{{ '%05.1f'|format(3.14159) }}", "003.1"),
         ("{{ range(3)|map('center', 3)|join(',') }}", " 0 , 1 , 2 "),
         ("{{ input.body.tags|join(', ') }}", "x, y"),
