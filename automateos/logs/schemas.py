@@ -117,7 +117,8 @@ class ChoiceList(fields.List):
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list):
             raise ValidationError("Not a valid list.")
-        split = [part.strip() for item in items if isinstance(item, str) for part in item.split(",") if part.strip()]
+        # Every part must be a choice: an empty one ("?status=") is refused, as the spec says.
+        split = [part.strip() for item in items if isinstance(item, str) for part in item.split(",")]
         return tuple(dict.fromkeys(super()._deserialize(split, attr, data, **kwargs)))
 
 

@@ -190,6 +190,7 @@ def test_owner_list_covers_all_own_workflows_only(user, other_user, workflow, ot
 @pytest.mark.parametrize("query", [
     {"limit": 0}, {"limit": 201}, {"limit": "ten"}, {"offset": -1},
     {"status": "done"}, {"status": "failed,done"}, {"trigger": "cron"},
+    {"status": ""}, {"trigger": ""}, {"status": "failed,"},
     {"since": "yesterday"}, {"since": "2030-01-02T00:00:00Z", "until": "2030-01-01T00:00:00Z"},
     {"q": "ab"}, {"q": "x" * 201},
     {"cursor": "not-a-cursor"}, {"cursor": "MjAyNC0wMS0wMXx4"},
@@ -202,8 +203,9 @@ def test_bad_arguments_are_422(user, workflow, query):
 
 
 def test_a_workflow_id_that_cannot_exist_is_422(user):
-    assert_error(user.get("/api/logs", query_string={"workflow_id": 2**63}), 422)
-    assert_error(user.delete("/api/logs/cleanup", query_string={"days": 1, "workflow_id": 2**63}), 422)
+    for workflow_id in (2**31, 2**63):  # workflows.id is a 32-bit integer
+        assert_error(user.get("/api/logs", query_string={"workflow_id": workflow_id}), 422)
+        assert_error(user.delete("/api/logs/cleanup", query_string={"days": 1, "workflow_id": workflow_id}), 422)
 
 
 def test_every_history_endpoint_is_documented_with_the_product_schema_names(client):
