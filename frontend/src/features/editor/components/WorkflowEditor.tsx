@@ -20,6 +20,7 @@ import { NEW_WORKFLOW_SETTINGS, type WorkflowSettings } from '../lib/settings'
 import { exportDocument, exportFileName, type ImportedWorkflow } from '../lib/transfer'
 import type { NodeCatalogue, NodeTypeInfo, WorkflowDefinition } from '../lib/types'
 import { useCreateWorkflow, useSaveWorkflow } from '../mutations'
+import { CanvasToolbar } from './CanvasToolbar'
 import { EditorCanvas } from './EditorCanvas'
 import { EditorContext } from './editorContext'
 import { NodePalette } from './NodePalette'
@@ -220,16 +221,12 @@ export function WorkflowEditor({ workflow, nodeTypes }: WorkflowEditorProps) {
                   <NodePalette nodeTypes={nodeTypes} hasTrigger={Boolean(trigger)} onAdd={(type) => graph.addNode(type)} />
                 </Box>
                 <Stack gap="2" minW="0">
-                  <HStack gap="2" wrap="wrap">
-                    <Button size="xs" variant="outline" onClick={graph.autoLayout} disabled={graph.nodes.length === 0}>Auto-layout</Button>
-                    {selectedNode && (
-                      <Button size="xs" variant="outline" colorPalette="red" onClick={() => graph.removeNode(selectedNode.id)}>Delete selected node</Button>
-                    )}
-                    {selectedEdge && (
-                      <Button size="xs" variant="outline" colorPalette="red" onClick={() => graph.removeEdge(selectedEdge.id)}>Delete selected connection</Button>
-                    )}
-                    <Text fontSize="xs" color="fg.muted">Connect: drag from a right handle to a left handle. Delete key removes the selection.</Text>
-                  </HStack>
+                  <CanvasToolbar
+                    onAutoLayout={graph.autoLayout}
+                    canLayout={graph.nodes.length > 0}
+                    onDelete={selectedNode ? () => graph.removeNode(selectedNode.id) : selectedEdge ? () => graph.removeEdge(selectedEdge.id) : undefined}
+                    deleteLabel={selectedNode ? 'Delete selected node' : 'Delete selected connection'}
+                  />
                   <Box h={{ base: '420px', lg: '70vh' }} borderWidth="1px" borderRadius="l3" bg="bg" position="relative">
                     {graph.nodes.length === 0 && (
                       <Flex position="absolute" inset="0" align="center" justify="center" pointerEvents="none" zIndex="1" p="6">

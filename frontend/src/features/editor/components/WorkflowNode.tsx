@@ -37,7 +37,7 @@ function WorkflowNodeView({ id, data, selected }: NodeProps<WorkflowFlowNode>) {
       pr={namedPorts ? '12' : '3'}
     >
       {!isTrigger && (
-        <Handle type="target" position={Position.Left} id={INPUT_HANDLE} aria-label={`Input of ${title}`}
+        <Handle type="target" position={Position.Left} id={INPUT_HANDLE} title={`Input of ${title}`}
           style={{ width: HANDLE_SIZE, height: HANDLE_SIZE }} />
       )}
       <Flex align="center" gap="2" px="3" py="2" borderTopRadius="md" bg={`${style.palette}.subtle`}>
@@ -67,7 +67,7 @@ function WorkflowNodeView({ id, data, selected }: NodeProps<WorkflowFlowNode>) {
             {namedPorts && (
               <Text position="absolute" right="4" top={`${(top ?? 0) - 9}px`} fontSize="xs" color="fg.muted">{port}</Text>
             )}
-            <Handle type="source" position={Position.Right} id={port} aria-label={`Output ${port} of ${title}`}
+            <Handle type="source" position={Position.Right} id={port} title={`Output ${port} of ${title}`}
               data-port={port} style={{ width: HANDLE_SIZE, height: HANDLE_SIZE, ...(top !== undefined ? { top } : {}) }} />
           </Box>
         )
