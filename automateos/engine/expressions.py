@@ -93,7 +93,8 @@ def _single_expression_source(source: str, tokens: list[tuple[int, str, str]]) -
 def _compile(source: str) -> _Compiled:
     """Compile a param string once; params are re-evaluated on every step (hot path).
 
-    Jinja folds constant filter calls while compiling: they run under the size limits too.
+    Constant parts of a template's output are still computed while compiling: they run
+    under the size limits (and budget) of whoever compiles.
     """
     tokens = list(_env.lex(source))
     if any(kind in ("block_begin", "linestatement_begin") for _, kind, _ in tokens):
@@ -106,10 +107,13 @@ def _compile(source: str) -> _Compiled:
 
 def expression_problem(source: str) -> str | None:
     """Why ``source`` cannot compile (syntax, statements), or None; for save-time checks."""
+    token = start_evaluation(DEFAULT_MAX_BYTES)  # compiling may fold constants: bound it too
     try:
         _compile(source)
     except Exception as exc:  # noqa: BLE001 - any compile failure is reported, not raised
         return _reason(exc)
+    finally:
+        end_evaluation(token)
     return None
 
 

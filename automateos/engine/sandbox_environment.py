@@ -224,7 +224,9 @@ def finalize(value: Any) -> Any:
 
 def make_environment() -> ExpressionEnvironment:
     """The sandbox expressions are compiled in, with its globals and bounded filters."""
-    env = ExpressionEnvironment(undefined=ChainableUndefined, finalize=finalize, autoescape=False)
+    # optimized=False: Jinja's optimizer would run constant filter calls at compile time
+    # and write their result into the compiled code (a 1 MB list became 700 MB of AST).
+    env = ExpressionEnvironment(undefined=ChainableUndefined, finalize=finalize, autoescape=False, optimized=False)
     # lipsum builds arbitrary amounts of text; namespace only serves statements we refuse.
     for name in ("lipsum", "namespace"):
         env.globals.pop(name, None)

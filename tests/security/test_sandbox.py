@@ -96,6 +96,9 @@ COUSINS = [
     # many calls that each stay under the limit: the allocation budget
     "{{ range(1000)|map('center', 100000)|list|length }}",
     "{{ ('x' * 999999)|list|list|list|length }}",
+    # constants: Jinja used to compute them while compiling, into the compiled code (700 MB)
+    "{{ ('x'|center(999999))|list }}",
+    "text {{ ('x'|center(999999))|list|list|list }}",
     # templates: every output counts
     "list: {{ ['x' * 999999] * 30 }}",
     "{{ 'a' * 999999 }}{{ 'a' * 999999 }}",
