@@ -23,7 +23,7 @@ const LIVE_LABEL = { open: 'Live', connecting: 'Connecting…', reconnecting: 'R
 export function ExecutionLogs({ workflowId, showWorkflowFilter = false }: ExecutionLogsProps) {
   const [filters, setFilters] = useUrlFilters(workflowId)
   const pages = useExecutionPages(filters)
-  const counts = useStatusCounts(filters)
+  const counts = useStatusCounts(filters, !pages.isPending)
   const live = useLiveLogs({ workflowId: filters.workflowId })
   const workflows = useWorkflowNames(showWorkflowFilter).data
   const runs = useMemo(() => pages.data?.pages.flatMap((page) => page.items) ?? [], [pages.data])

@@ -17,6 +17,10 @@ import { applyLiveEvents, createFrameBatcher } from './lib/livePatch'
 // The resume point handed from one logs stream to the next (ids are positions in the user's log).
 let resumeFrom: string | undefined
 
+/** Counts are patched live; once a burst of runs is over they are read again, once, so a
+ * patch that raced a refetch cannot leave them off for good. */
+export const COUNTS_SETTLE_MS = 2000
+
 /** Follow runs (all, one workflow's or one run's) and keep every logs query current.
  * Returns the connection state; 'open' only once the server's replay is done. */
 export function useLiveLogs(filter: EventsFilter): ConnectionState {
@@ -24,7 +28,14 @@ export function useLiveLogs(filter: EventsFilter): ConnectionState {
   const [state, setState] = useState<ConnectionState>('connecting')
   const { workflowId, logId } = filter
   useEffect(() => {
-    const batcher = createFrameBatcher<LiveEvent>((batch) => applyLiveEvents(client, batch))
+    let settle: ReturnType<typeof setTimeout> | undefined
+    const batcher = createFrameBatcher<LiveEvent>((batch) => {
+      applyLiveEvents(client, batch)
+      if (batch.some((event) => event.type !== 'step.updated')) {
+        clearTimeout(settle)
+        settle = setTimeout(() => void client.invalidateQueries({ queryKey: logsKeys.countsAll() }), COUNTS_SETTLE_MS)
+      }
+    })
     const resumed = resumeFrom !== undefined
     let ready = false
     const subscription = subscribeEvents({
@@ -51,6 +62,7 @@ export function useLiveLogs(filter: EventsFilter): ConnectionState {
     return () => {
       resumeFrom = subscription.lastEventId() ?? resumeFrom
       batcher.flush()
+      clearTimeout(settle)
       subscription.close()
     }
   }, [client, workflowId, logId])

@@ -18,12 +18,14 @@ export function useExecutionPages(filters: LogFilters) {
   })
 }
 
-/** Runs per status for the same filters (the status filter excepted). */
-export function useStatusCounts(filters: LogFilters) {
+/** Runs per status for the same filters (the status filter excepted). `enabled` lets the
+ * list go first: the rows matter more than the numbers above them. */
+export function useStatusCounts(filters: LogFilters, enabled = true) {
   return useQuery({
     queryKey: logsKeys.counts(filters),
     queryFn: ({ signal }) => fetchStatusCounts(filters, signal),
     staleTime: Infinity,
+    enabled,
   })
 }
 

@@ -3,15 +3,15 @@
  * so 100,000 loaded runs scroll like 100. Scrolling near the end loads the next cursor
  * page; a "Load more" button does the same for keyboards and when scrolling cannot.
  */
-import { Box, Button, Flex, Grid, Link, Spinner, Text } from '@chakra-ui/react'
+import { Box, Button, Flex, Spinner, Text } from '@chakra-ui/react'
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { useEffect, useRef } from 'react'
+import { memo, useEffect, useRef } from 'react'
 import { Link as RouterLink } from 'react-router'
 
-import { formatDuration } from '../lib/timeline'
 import { formatDateTime } from '../lib/format'
+import { formatDuration } from '../lib/timeline'
 import type { ExecutionSummary } from '../types'
-import { StatusBadge, paletteOf } from './StatusBadge'
+import './ExecutionList.css'
 
 /** Height of a row in pixels (fixed: the virtualiser needs no measuring). */
 export const ROW_HEIGHT = 44
@@ -27,30 +27,24 @@ export interface ExecutionListProps {
   workflowNames?: Map<number, string>
 }
 
-const COLUMNS = (withWorkflow: boolean) => ({
-  base: '7rem 1fr auto',
-  md: withWorkflow ? '7rem 6rem minmax(8rem, 1fr) 6rem 1.3fr 6rem' : '7rem 6rem 6rem 1.5fr 6rem',
-})
-
-function Row({ run, workflowName }: { run: ExecutionSummary; workflowName?: string | null }) {
-  const withWorkflow = workflowName !== undefined
+/**
+ * One run. Plain elements styled by ExecutionList.css, not styled components: a burst of
+ * live updates re-renders only the rows whose run changed (memo), and each costs no style
+ * computation.
+ */
+const Row = memo(function Row({ run, workflowName }: { run: ExecutionSummary; workflowName?: string | null }) {
   return (
-    <Link asChild variant="plain" display="grid" h="full" px="3" alignItems="center" gap="3"
-      gridTemplateColumns={COLUMNS(withWorkflow)} borderLeftWidth="4px"
-      borderLeftColor={`${paletteOf(run.status)}.solid`} borderBottomWidth="1px" borderBottomColor="border.muted"
-      _hover={{ bg: 'bg.muted', textDecoration: 'none' }} transition="border-color 0.2s"
+    <RouterLink to={`/logs/${run.id}`} className={`run-row${workflowName !== undefined ? ' run-row--workflow' : ''}`}
       data-testid="log-row" data-log-id={run.id} data-status={run.status}>
-      <RouterLink to={`/logs/${run.id}`}>
-        <StatusBadge status={run.status} />
-        <Text fontFamily="mono" fontSize="sm">#{run.id}{run.retry_of ? ` ↻${run.retry_of}` : ''}</Text>
-        {withWorkflow ? <Text fontSize="sm" truncate hideBelow="md">{workflowName ?? `Workflow ${run.workflow_id}`}</Text> : null}
-        <Text fontSize="sm" color="fg.muted" hideBelow="md">{run.trigger}</Text>
-        <Text fontSize="sm" hideBelow="md" truncate>{formatDateTime(run.started_at)}</Text>
-        <Text fontSize="sm" textAlign="end" fontVariantNumeric="tabular-nums">{formatDuration(run.duration_ms)}</Text>
-      </RouterLink>
-    </Link>
+      <span className="run-badge">{run.status}</span>
+      <span className="run-id">#{run.id}{run.retry_of ? ` ↻${run.retry_of}` : ''}</span>
+      {workflowName !== undefined ? <span className="run-wide run-truncate">{workflowName ?? `Workflow ${run.workflow_id}`}</span> : null}
+      <span className="run-wide run-muted">{run.trigger}</span>
+      <span className="run-wide run-truncate">{formatDateTime(run.started_at)}</span>
+      <span className="run-duration">{formatDuration(run.duration_ms)}</span>
+    </RouterLink>
   )
-}
+})
 
 export function ExecutionList({ runs, hasMore, loadingMore, onLoadMore, workflowNames }: ExecutionListProps) {
   const scrollRef = useRef<HTMLDivElement>(null)
@@ -74,12 +68,10 @@ export function ExecutionList({ runs, hasMore, loadingMore, onLoadMore, workflow
   const withWorkflow = workflowNames !== undefined
   return (
     <Box borderWidth="1px" borderRadius="md" overflow="hidden">
-      <Grid hideBelow="md" px="3" py="2" gap="3" gridTemplateColumns={COLUMNS(withWorkflow)} bg="bg.subtle"
-        fontSize="xs" fontWeight="semibold" color="fg.muted" textTransform="uppercase" borderLeftWidth="4px"
-        borderLeftColor="transparent" aria-hidden>
-        <span>Status</span><span>Run</span>{withWorkflow ? <span>Workflow</span> : null}<span>Trigger</span>
-        <span>Started</span><span style={{ textAlign: 'end' }}>Duration</span>
-      </Grid>
+      <div className={`run-header${withWorkflow ? ' run-row--workflow' : ''}`} aria-hidden>
+        <span>Status</span><span>Run</span>{withWorkflow ? <span className="run-wide">Workflow</span> : null}
+        <span className="run-wide">Trigger</span><span className="run-wide">Started</span><span className="run-duration">Duration</span>
+      </div>
       <Box ref={scrollRef} h={{ base: '60vh', md: 'calc(100vh - 22rem)' }} minH="20rem" overflowY="auto"
         data-testid="log-list" tabIndex={-1}>
         <Box role="list" aria-label="Runs" position="relative" h={`${virtualizer.getTotalSize()}px`}>
@@ -87,10 +79,10 @@ export function ExecutionList({ runs, hasMore, loadingMore, onLoadMore, workflow
             const run = runs[item.index]
             if (!run) return null
             return (
-              <Box key={item.key} role="listitem" position="absolute" top="0" left="0" w="full" h={`${ROW_HEIGHT}px`}
-                style={{ transform: `translateY(${item.start}px)` }}>
+              <div key={item.key} role="listitem" className="run-item"
+                style={{ height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}>
                 <Row run={run} workflowName={withWorkflow ? workflowNames.get(run.workflow_id) ?? null : undefined} />
-              </Box>
+              </div>
             )
           })}
         </Box>

@@ -1,6 +1,6 @@
 /** Filters of a runs list: status (several, with counts), trigger, date range, text search, workflow. */
 import { Box, Button, Field, Flex, Group, HStack, Input, NativeSelect, Text } from '@chakra-ui/react'
-import { useEffect, useState } from 'react'
+import { memo, useEffect, useState } from 'react'
 
 import { EXECUTION_STATUSES, type LogFilters, TRIGGERS } from '../lib/filters'
 import { fromLocalInput, toLocalInput } from '../lib/format'
@@ -56,65 +56,83 @@ function SearchField({ value, onChange }: { value?: string; onChange: (q: string
   )
 }
 
+/** Status toggles with their counts: the only part that re-renders as runs stream in. */
+const StatusFilter = memo(function StatusFilter({ selected, counts, onChange }: {
+  selected?: LogFilters['status']
+  counts?: StatusCounts
+  onChange: LogFiltersBarProps['onChange']
+}) {
+  return (
+    <Flex wrap="wrap" gap="2" role="group" aria-label="Status">
+      {EXECUTION_STATUSES.map((status) => {
+        const on = selected?.includes(status) ?? false
+        return (
+          <Button key={status} size="xs" variant={on ? 'solid' : 'outline'} colorPalette={paletteOf(status)}
+            aria-pressed={on} onClick={() => onChange({ status: toggle(selected, status) })}>
+            {status}
+            <Text as="span" data-testid={`count-${status}`} fontVariantNumeric="tabular-nums" fontWeight="semibold">
+              {counts ? counts[status].toLocaleString() : '…'}
+            </Text>
+          </Button>
+        )
+      })}
+    </Flex>
+  )
+})
+
+/** Trigger, workflow, dates and search: re-render only when the filters change. */
+const OtherFilters = memo(function OtherFilters({ filters, onChange, workflows }: Omit<LogFiltersBarProps, 'counts'>) {
+  return (
+    <Flex wrap="wrap" gap="3" align="flex-end">
+      <Box>
+        <Text fontSize="sm" fontWeight="medium" mb="1.5" id="trigger-filter-label">Trigger</Text>
+        <Group attached role="group" aria-labelledby="trigger-filter-label">
+          {TRIGGERS.map((trigger) => {
+            const on = filters.trigger?.includes(trigger) ?? false
+            return (
+              <Button key={trigger} size="sm" variant={on ? 'solid' : 'outline'} aria-pressed={on}
+                onClick={() => onChange({ trigger: toggle(filters.trigger, trigger) })}>
+                {trigger}
+              </Button>
+            )
+          })}
+        </Group>
+      </Box>
+      {workflows ? (
+        <Field.Root w="auto" minW="12rem">
+          <Field.Label fontSize="sm">Workflow</Field.Label>
+          <NativeSelect.Root size="sm">
+            <NativeSelect.Field value={filters.workflowId ?? ''}
+              onChange={(e) => onChange({ workflowId: e.target.value ? Number(e.target.value) : undefined })}>
+              <option value="">All workflows</option>
+              {workflows.map((wf) => <option key={wf.id} value={wf.id}>{wf.name}</option>)}
+            </NativeSelect.Field>
+            <NativeSelect.Indicator />
+          </NativeSelect.Root>
+        </Field.Root>
+      ) : null}
+      <HStack gap="2" align="flex-end">
+        <Field.Root w="auto">
+          <Field.Label fontSize="sm">From</Field.Label>
+          <Input type="datetime-local" size="sm" value={toLocalInput(filters.since)}
+            onChange={(e) => onChange({ since: fromLocalInput(e.target.value) })} />
+        </Field.Root>
+        <Field.Root w="auto">
+          <Field.Label fontSize="sm">To</Field.Label>
+          <Input type="datetime-local" size="sm" value={toLocalInput(filters.until)}
+            onChange={(e) => onChange({ until: fromLocalInput(e.target.value) })} />
+        </Field.Root>
+      </HStack>
+      <SearchField value={filters.q} onChange={(q) => onChange({ q })} />
+    </Flex>
+  )
+})
+
 export function LogFiltersBar({ filters, onChange, counts, workflows }: LogFiltersBarProps) {
   return (
     <Flex direction="column" gap="3">
-      <Flex wrap="wrap" gap="2" role="group" aria-label="Status">
-        {EXECUTION_STATUSES.map((status) => {
-          const on = filters.status?.includes(status) ?? false
-          return (
-            <Button key={status} size="xs" variant={on ? 'solid' : 'outline'} colorPalette={paletteOf(status)}
-              aria-pressed={on} onClick={() => onChange({ status: toggle(filters.status, status) })}>
-              {status}
-              <Text as="span" data-testid={`count-${status}`} fontVariantNumeric="tabular-nums" fontWeight="semibold">
-                {counts ? counts[status].toLocaleString() : '…'}
-              </Text>
-            </Button>
-          )
-        })}
-      </Flex>
-      <Flex wrap="wrap" gap="3" align="flex-end">
-        <Box>
-          <Text fontSize="sm" fontWeight="medium" mb="1.5" id="trigger-filter-label">Trigger</Text>
-          <Group attached role="group" aria-labelledby="trigger-filter-label">
-            {TRIGGERS.map((trigger) => {
-              const on = filters.trigger?.includes(trigger) ?? false
-              return (
-                <Button key={trigger} size="sm" variant={on ? 'solid' : 'outline'} aria-pressed={on}
-                  onClick={() => onChange({ trigger: toggle(filters.trigger, trigger) })}>
-                  {trigger}
-                </Button>
-              )
-            })}
-          </Group>
-        </Box>
-        {workflows ? (
-          <Field.Root w="auto" minW="12rem">
-            <Field.Label fontSize="sm">Workflow</Field.Label>
-            <NativeSelect.Root size="sm">
-              <NativeSelect.Field value={filters.workflowId ?? ''}
-                onChange={(e) => onChange({ workflowId: e.target.value ? Number(e.target.value) : undefined })}>
-                <option value="">All workflows</option>
-                {workflows.map((wf) => <option key={wf.id} value={wf.id}>{wf.name}</option>)}
-              </NativeSelect.Field>
-              <NativeSelect.Indicator />
-            </NativeSelect.Root>
-          </Field.Root>
-        ) : null}
-        <HStack gap="2" align="flex-end">
-          <Field.Root w="auto">
-            <Field.Label fontSize="sm">From</Field.Label>
-            <Input type="datetime-local" size="sm" value={toLocalInput(filters.since)}
-              onChange={(e) => onChange({ since: fromLocalInput(e.target.value) })} />
-          </Field.Root>
-          <Field.Root w="auto">
-            <Field.Label fontSize="sm">To</Field.Label>
-            <Input type="datetime-local" size="sm" value={toLocalInput(filters.until)}
-              onChange={(e) => onChange({ until: fromLocalInput(e.target.value) })} />
-          </Field.Root>
-        </HStack>
-        <SearchField value={filters.q} onChange={(q) => onChange({ q })} />
-      </Flex>
+      <StatusFilter selected={filters.status} counts={counts} onChange={onChange} />
+      <OtherFilters filters={filters} onChange={onChange} workflows={workflows} />
     </Flex>
   )
 }
