@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from jinja2 import filters as jinja_filters
 from jinja2.environment import Environment
+from jinja2.exceptions import FilterArgumentError
 from jinja2.filters import make_attrgetter
 from jinja2.nodes import EvalContext
 from jinja2.utils import pass_environment, pass_eval_context
@@ -51,7 +52,7 @@ KEEPS_STRUCTURE = frozenset({
 })
 
 _WORDS = re.compile(r"\S+")
-_PRINTF_SPEC = re.compile(r"%(?:\([^)]*\))?([#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?)[a-zA-Z%]")
+_PRINTF_SPEC = re.compile(r"%(?:\([^)]*\))?([#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?)([a-zA-Z%])")
 
 
 def _spec_width(spec: str, fmt: str) -> int:
@@ -73,7 +74,8 @@ def _widest(values: Iterable[Any]) -> int:
 def check_printf(fmt: str | bytes, args: Any) -> None:
     """Refuse ``fmt % args`` when the result would be too large, before formatting."""
     text = fmt.decode("latin-1") if isinstance(fmt, bytes) else fmt
-    widths = [_spec_width(spec, text) for spec in _PRINTF_SPEC.findall(text)]
+    # Each conversion but a literal %% prints one value, at least as wide as its spec says.
+    widths = [_spec_width(spec, text) for spec, kind in _PRINTF_SPEC.findall(text) if kind != "%"]
     if not widths:
         return
     values = args.values() if isinstance(args, Mapping) else args if isinstance(args, tuple) else (args,)
@@ -109,6 +111,8 @@ def _indent(s: Any, width: int | str = 4, first: bool = False, blank: bool = Fal
 
 
 def _format(value: Any, *args: Any, **kwargs: Any) -> str:
+    if args and kwargs:
+        raise FilterArgumentError("can't handle positional and keyword arguments at the same time")
     fmt = str(value)
     values = kwargs or args
     check_printf(fmt, values)
