@@ -22,7 +22,7 @@ QUEUE = "automateos"
 # the run is already committed, so a send that times out is logged and the reconciler
 # resends it. The consumer polls (no blocking reads), so a short read timeout is safe.
 REDIS_CONNECT_TIMEOUT_SECONDS = 2
-REDIS_SOCKET_TIMEOUT_SECONDS = 5
+REDIS_SOCKET_TIMEOUT_SECONDS = 2
 
 _worker: Worker | None = None
 _worker_lock = threading.Lock()

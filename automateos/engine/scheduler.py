@@ -1,5 +1,5 @@
-"""The periodic heart: fires due ``schedule`` triggers and sends the reconcile and
-retention actors on their periods.
+"""The periodic heart: fires due ``schedule`` triggers, reconciles stalled runs and sends
+the retention actor on their periods.
 
 Every worker process runs a Ticker, but only the holder of a Redis lock acts, so a
 schedule fires once however many processes run. In embedded mode there is one process
@@ -25,7 +25,8 @@ from ..db_types import utcnow
 from ..extensions import db
 from ..workflows.models import Workflow
 from . import actors
-from .service import start_execution
+from .reconciler import reconcile
+from .service import send_steps, start_execution
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ class Ticker(threading.Thread):
         self.interval = float(config["SCHEDULER_INTERVAL_SECONDS"])
         self.periods = {"reconcile": float(config["RECONCILE_INTERVAL_SECONDS"]),
                         "apply_retention": float(config["RETENTION_INTERVAL_SECONDS"])}
-        self.last_sent = {name: time.monotonic() for name in self.periods}
+        self.last_done = {name: time.monotonic() for name in self.periods}
         # Three ticks: a leader that missed two is gone (killed, hung), and its successor
         # takes over within seconds, not after a fixed half minute.
         self.leadership = Leadership(config["REDIS_URL"], f"{config['REDIS_NAMESPACE']}:ticker",
@@ -116,6 +117,14 @@ class Ticker(threading.Thread):
         self.join(timeout=self.interval + 5)
         self.leadership.release()
 
+    def due(self, name: str) -> bool:
+        """True (and the period restarts) when ``name``'s period has run out."""
+        now, period = time.monotonic(), self.periods[name]
+        if period <= 0 or now - self.last_done[name] < period:
+            return False
+        self.last_done[name] = now
+        return True
+
     def tick(self) -> None:
         """One round of periodic work, if this process leads."""
         if not self.leadership.acquire():
@@ -123,10 +132,11 @@ class Ticker(threading.Thread):
         with self.app.app_context():
             try:
                 fire_due_schedules()
+                # Here, not as a message: a reconcile queued behind a backlog would run
+                # alongside the next ones, each resending the same steps.
+                if self.due("reconcile"):
+                    send_steps(reconcile())
             finally:
                 db.session.remove()
-        now = time.monotonic()
-        for name, period in self.periods.items():
-            if period > 0 and now - self.last_sent[name] >= period:
-                self.last_sent[name] = now
-                getattr(actors, name).send()
+        if self.due("apply_retention"):
+            actors.apply_retention.send()

@@ -7,6 +7,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import requests
@@ -16,11 +17,11 @@ from .processes import ROOT, Service, free_port, wait_until
 BIN = Path(sys.executable).parent
 READY = "Worker process is ready for action."
 # Fault-test timings: a dead worker's step is taken over within seconds, the reconciler
-# looks every second at runs that stopped moving for two.
+# looks every second at runs that stopped moving for three.
 FAST_RECOVERY = {
     "STEP_LEASE_SECONDS": "3",
     "RECONCILE_INTERVAL_SECONDS": "1",
-    "RECONCILE_AFTER_SECONDS": "2",
+    "RECONCILE_AFTER_SECONDS": "3",
     "SCHEDULER_INTERVAL_SECONDS": "1",
 }
 
@@ -88,15 +89,21 @@ class AppStack:
         wait_until(lambda: self.worker.log_text().count(READY) > before, 60, "dramatiq worker", (self.worker,))
 
     def start(self) -> "AppStack":
-        """Both processes, ready."""
-        self.start_web()
-        self.start_worker()
+        """Both processes (booting side by side), ready."""
+        self.web.start()
+        self.worker.start()
+        wait_until(lambda: self.ready() and READY in self.worker.log_text(), 60, "gunicorn and dramatiq",
+                   (self.web, self.worker))
         return self
 
     def stop(self) -> None:
-        """Stop both; SIGKILL whatever outlives its grace period."""
-        self.web.stop(signal.SIGINT, grace=10)  # gunicorn: SIGINT is the quick shutdown
-        self.worker.stop(signal.SIGTERM, grace=10)
+        """Stop both at once; SIGKILL whatever outlives a short grace period."""
+        stoppers = [threading.Thread(target=self.web.stop, args=(signal.SIGINT, 5)),  # gunicorn's quick shutdown
+                    threading.Thread(target=self.worker.stop, args=(signal.SIGTERM, 5))]
+        for stopper in stoppers:
+            stopper.start()
+        for stopper in stoppers:
+            stopper.join()
 
     def logs(self) -> str:
         """The tail of both logs, for failure messages."""
