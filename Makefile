@@ -50,7 +50,8 @@ test-services: install
 		echo "== suite on PostgreSQL + Redis =="; $(BIN)/pytest; \
 	else echo "DATABASE_URL/REDIS_URL not set: skipping the PostgreSQL + Redis pass"; fi
 
-## The dashboard: clean install from the lock, lint, types, unit tests, API types current, build.
+## The dashboard: clean install from the lock, lint, types, unit tests, API types current, build,
+## and the initial route's size budget (300 KB gzip).
 test-frontend: install
 	@command -v $(NPM) >/dev/null || { echo "npm not found: the dashboard needs Node.js 20.19 or newer"; exit 1; }
 	cd $(FRONTEND) && $(NPM) ci --no-audit --no-fund
@@ -59,6 +60,7 @@ test-frontend: install
 	cd $(FRONTEND) && $(NPM) test
 	cd $(FRONTEND) && $(NPM) run api:check
 	cd $(FRONTEND) && $(NPM) run build
+	cd $(FRONTEND) && $(NPM) run size -- --max-kb 300
 
 ## End to end in Debian's Chromium against the real app. A missing browser fails under CI.
 test-e2e: install

@@ -16,6 +16,8 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     sourcemap: false,
+    // dist/.vite/manifest.json: what each route loads (scripts/bundle-size.mjs reads it).
+    manifest: true,
     // Hashed names under assets/ are what Flask caches as immutable.
     assetsDir: 'assets',
     chunkSizeWarningLimit: 900,

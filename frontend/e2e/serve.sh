@@ -15,10 +15,22 @@ export DASHBOARD_DIST="$PWD/frontend/dist"
 export LOGIN_RATE_LIMIT="1000 per minute"   # the suite logs in far more often than a person
 export AUTOMATEOS_HTTP_ALLOW_PRIVATE=true
 children=()
+sweep_redis() {
+  redis-cli -u "$REDIS_URL" --scan --pattern "$AUTOMATEOS_REDIS_NAMESPACE:*" 2>/dev/null \
+    | xargs -r -n 500 redis-cli -u "$REDIS_URL" del >/dev/null 2>&1 || true
+}
 cleanup() {
   for pid in "${children[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  if [ "$mode" = services ]; then dropdb --if-exists -h "$pg_host" -p "$pg_port" -U "$pg_user" "$db_name" 2>/dev/null || true; fi
+  # Bounded: whatever still runs after 5 s is killed, so the database can be dropped.
+  for _ in $(seq 50); do
+    alive=0; for pid in "${children[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break; sleep 0.1
+  done
+  for pid in "${children[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  if [ "$mode" = services ]; then
+    dropdb --if-exists --force -h "$pg_host" -p "$pg_port" -U "$pg_user" "$db_name" 2>/dev/null || true
+    sweep_redis
+  fi
   [ -n "${tmp:-}" ] && rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -43,7 +55,9 @@ print(p.username or 'postgres', p.hostname or '127.0.0.1', p.port or 5432)")
     db_name="automateos_e2e_$$"
     createdb -h "$pg_host" -p "$pg_port" -U "$pg_user" "$db_name"
     export DATABASE_URL="postgresql://$pg_user@$pg_host:$pg_port/$db_name"
-    export AUTOMATEOS_REDIS_NAMESPACE="automateos-e2e-$$"
+    # One namespace per port: what a killed run left behind is swept before this one starts.
+    export AUTOMATEOS_REDIS_NAMESPACE="automateos-e2e-$port"
+    sweep_redis
     "$bin/flask" --app wsgi db upgrade >/dev/null
     "$bin/dramatiq" worker --processes 1 --threads 4 &
     children+=($!)
