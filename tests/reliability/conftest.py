@@ -18,7 +18,7 @@ from .stack import AppStack
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")
 ON_SERVICES = bool(DATABASE_URL and REDIS_URL)
-SKIP_REASON = "reliability tests run real gunicorn + dramatiq processes: set DATABASE_URL and REDIS_URL"
+SKIP_REASON = "needs PostgreSQL and Redis (set DATABASE_URL and REDIS_URL): fault tests run real gunicorn + dramatiq processes"
 _migrated: set[str] = set()  # databases already migrated in this session
 
 
