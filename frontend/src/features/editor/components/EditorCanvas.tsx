@@ -1,7 +1,7 @@
 /** The graph canvas (React Flow): pan, zoom, fit, minimap, drop from the palette, connect ports. */
 import '@xyflow/react/dist/style.css'
 
-import { Box } from '@chakra-ui/react'
+import { Box, useBreakpointValue } from '@chakra-ui/react'
 import {
   Background,
   type Connection,
@@ -38,6 +38,8 @@ export function EditorCanvas({ nodes, edges, onNodesChange, onEdgesChange, onCon
   const { screenToFlowPosition, flowToScreenPosition, fitView, getZoom } = useReactFlow()
   const { colorMode } = useColorMode()
   const container = useRef<HTMLDivElement>(null)
+  // On a phone the minimap would cover most of the canvas.
+  const showMiniMap = useBreakpointValue({ base: false, md: true }) ?? true
 
   // A node was added off-screen (e.g. by a click in the palette): bring everything into view, without zooming in.
   const count = useRef(nodes.length)
@@ -101,7 +103,7 @@ export function EditorCanvas({ nodes, edges, onNodesChange, onEdgesChange, onCon
       >
         <Background gap={20} />
         <Controls showInteractive={false} aria-label="Zoom controls" />
-        <MiniMap pannable zoomable ariaLabel="Mini map" />
+        {showMiniMap && <MiniMap pannable zoomable ariaLabel="Mini map" />}
       </ReactFlow>
     </Box>
   )

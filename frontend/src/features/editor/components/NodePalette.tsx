@@ -1,5 +1,5 @@
 /** The palette: every installed node type, grouped by category; click to add, or drag onto the canvas. */
-import { Box, Button, Heading, Stack, Text } from '@chakra-ui/react'
+import { Box, Button, Flex, Heading, Stack, Text } from '@chakra-ui/react'
 import type { DragEvent } from 'react'
 
 import { categoryStyle, orderCategories } from '../lib/categories'
@@ -33,7 +33,8 @@ export function NodePalette({ nodeTypes, onAdd, hasTrigger }: NodePaletteProps) 
                 {style.label}
               </Heading>
               {disabled && <Text fontSize="xs" color="fg.muted" mb="1">A workflow has one trigger.</Text>}
-              <Stack gap="1.5">
+              {/* A wrapping row on narrow screens, a column beside the canvas on wide ones. */}
+              <Flex gap="1.5" direction={{ base: 'row', lg: 'column' }} wrap="wrap">
                 {nodeTypes.filter((t) => t.category === category).map((t) => (
                   <Button
                     key={t.type}
@@ -53,7 +54,7 @@ export function NodePalette({ nodeTypes, onAdd, hasTrigger }: NodePaletteProps) 
                     <Text as="span" truncate>{t.name}</Text>
                   </Button>
                 ))}
-              </Stack>
+              </Flex>
             </Box>
           )
         })}

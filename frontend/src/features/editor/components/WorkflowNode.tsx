@@ -6,6 +6,7 @@ import { memo } from 'react'
 import { countNodeErrors } from '../lib/apiErrors'
 import { categoryStyle } from '../lib/categories'
 import { INPUT_HANDLE, MAIN_PORT, type WorkflowFlowNode } from '../lib/flow'
+import { paramsSummary } from '../lib/summary'
 import { useEditorContext } from './editorContext'
 
 const HANDLE_SIZE = 12
@@ -55,8 +56,8 @@ function WorkflowNodeView({ id, data, selected }: NodeProps<WorkflowFlowNode>) {
         )}
       </Flex>
       <Box px="3" py="1.5" minH={namedPorts ? `${outputs.length * PORT_ROW}px` : undefined}>
-        <Text fontSize="xs" color={info ? 'fg.muted' : 'fg.error'}>
-          {info ? style.label.replace(/s$/, '') : `Unknown type '${data.nodeType}'`}
+        <Text fontSize="xs" color={info ? 'fg.muted' : 'fg.error'} truncate data-testid="node-summary">
+          {info ? paramsSummary(data) || style.label.replace(/s$/, '') : `Unknown type '${data.nodeType}'`}
         </Text>
       </Box>
       {outputs.map((port, index) => {

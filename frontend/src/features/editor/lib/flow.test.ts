@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
 import { edgeId, isValidNodeId, newNodeId, toDefinition, toFlow } from './flow'
+import { paramsSummary } from './summary'
 import type { WorkflowDefinition } from './types'
 
 const definition: WorkflowDefinition = {
@@ -34,5 +35,15 @@ describe('definition <-> canvas', () => {
     expect(newNodeId('filter', [])).toBe('filter')
     expect(newNodeId('filter', ['filter', 'filter_2'])).toBe('filter_3')
     expect(isValidNodeId(newNodeId('acme.crm/upsert', []))).toBe(true)
+  })
+})
+
+describe('node card summary', () => {
+  it('reads conditions, fields and calls the way a person would say them', () => {
+    expect(paramsSummary({ nodeType: 'filter', params: { conditions: [{ left: '{{ input.body.amount }}', op: 'gt', right: 100 }, { left: '{{ input.ok }}', op: 'exists' }], combine: 'any' } }))
+      .toBe('input.body.amount > 100 or input.ok exists')
+    expect(paramsSummary({ nodeType: 'transform', params: { fields: { order: 1, total: 2 } } })).toBe('order, total')
+    expect(paramsSummary({ nodeType: 'http_request', params: { method: 'POST', url: 'https://example.com/hook' } })).toBe('POST https://example.com/hook')
+    expect(paramsSummary({ nodeType: 'merge', params: {} })).toBe('')
   })
 })
