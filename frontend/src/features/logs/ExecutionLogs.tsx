@@ -38,7 +38,7 @@ export function ExecutionLogs({ workflowId, showWorkflowFilter = false }: Execut
 
   return (
     <Stack gap="4">
-      <Flex justify="space-between" align="flex-start" gap="4">
+      <Flex justify="space-between" align="flex-start" gap="4" direction={{ base: 'column-reverse', md: 'row' }}>
         <LogFiltersBar filters={filters} onChange={setFilters} counts={counts.data}
           workflows={showWorkflowFilter ? workflows ?? [] : undefined} />
         <Badge colorPalette={live === 'open' ? 'green' : 'gray'} variant="surface" data-testid="live-state"

@@ -1,5 +1,5 @@
 /** Filters of a runs list: status (several, with counts), trigger, date range, text search, workflow. */
-import { Box, Button, Field, Flex, Group, HStack, Input, NativeSelect, Text } from '@chakra-ui/react'
+import { Box, Button, Field, Flex, Group, Input, NativeSelect, Text } from '@chakra-ui/react'
 import { memo, useEffect, useState } from 'react'
 
 import { EXECUTION_STATUSES, type LogFilters, TRIGGERS } from '../lib/filters'
@@ -111,18 +111,18 @@ const OtherFilters = memo(function OtherFilters({ filters, onChange, workflows }
           </NativeSelect.Root>
         </Field.Root>
       ) : null}
-      <HStack gap="2" align="flex-end">
+      <Flex gap="2" align="flex-end" wrap="wrap">
         <Field.Root w="auto">
           <Field.Label fontSize="sm">From</Field.Label>
-          <Input type="datetime-local" size="sm" value={toLocalInput(filters.since)}
+          <Input type="datetime-local" size="sm" maxW="13rem" value={toLocalInput(filters.since)}
             onChange={(e) => onChange({ since: fromLocalInput(e.target.value) })} />
         </Field.Root>
         <Field.Root w="auto">
           <Field.Label fontSize="sm">To</Field.Label>
-          <Input type="datetime-local" size="sm" value={toLocalInput(filters.until)}
+          <Input type="datetime-local" size="sm" maxW="13rem" value={toLocalInput(filters.until)}
             onChange={(e) => onChange({ until: fromLocalInput(e.target.value) })} />
         </Field.Root>
-      </HStack>
+      </Flex>
       <SearchField value={filters.q} onChange={(q) => onChange({ q })} />
     </Flex>
   )

@@ -30,7 +30,7 @@ export function StepTimeline({ startedAt, finishedAt, steps, running }: StepTime
   const timeline = computeTimeline({ startedAt, finishedAt, steps, now })
   return (
     <Box as="figure" aria-label="Timeline of the steps" m="0">
-      <Box position="relative" h="5" ml={{ base: '6rem', md: '10rem' }} mb="1" aria-hidden>
+      <Box position="relative" h="5" ml={{ base: '6rem', md: '10rem' }} mr={{ base: '5rem', md: '10.5rem' }} mb="1" aria-hidden>
         {timeline.ticks.map((tick) => (
           <Text key={tick.ms} position="absolute" left={`${tick.pct}%`} fontSize="xs" color="fg.muted"
             transform={tick.pct > 90 ? 'translateX(-100%)' : undefined} whiteSpace="nowrap">
@@ -55,7 +55,7 @@ export function StepTimeline({ startedAt, finishedAt, steps, running }: StepTime
                   title="Next attempt" />
               ) : null}
             </Box>
-            <Text w="10rem" flexShrink={0} fontSize="xs" color="fg.muted" textAlign="end">
+            <Text w={{ base: '4.5rem', md: '10rem' }} flexShrink={0} fontSize="xs" color="fg.muted" textAlign="end">
               {bar.offsetMs === null ? bar.status : `${formatDuration(bar.durationMs)}${bar.open ? '…' : ''}`}
               {bar.attempts > 1 ? ` · ${bar.attempts} attempts` : ''}
             </Text>
