@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ..db_types import utcnow
 from ..engine.graph import InvalidDefinition, validate_definition
+from ..engine.scheduler import next_fire_time
 from ..engine.service import start_execution
 from ..errors import abort
 from ..extensions import db
@@ -47,8 +48,6 @@ def get_owned(owner_id: int, workflow_id: int) -> Workflow:
 
 
 def _schedule_next(workflow: Workflow) -> None:
-    from ..engine.scheduler import next_fire_time
-
     if workflow.trigger_type == "schedule" and workflow.active:
         workflow.next_run_at = next_fire_time(workflow.trigger_params(), utcnow())
     else:

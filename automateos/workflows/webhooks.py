@@ -14,6 +14,7 @@ from flask_smorest import Blueprint
 
 from .. import jsonbody
 from ..engine.service import start_execution
+from ..events import EventIdTooOld, get_bus
 from ..errors import abort
 from ..extensions import db
 from ..logs.models import FINISHED_EXECUTION, ExecutionLog
@@ -98,8 +99,6 @@ def wait_until_finished(log_id: int, timeout: float) -> ExecutionLog | None:
     Waits on the event bus, not by polling: it subscribes to the owner's events first and
     only then reads the run once, so a finish committed in between is never missed.
     """
-    from ..events import EventIdTooOld, get_bus
-
     owner_id = db.session.scalar(db.select(ExecutionLog.owner_id).where(ExecutionLog.id == log_id))
     if owner_id is None:
         return None

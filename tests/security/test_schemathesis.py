@@ -5,7 +5,7 @@ generated ids, valid data aimed at the user's real workflow / run / webhook, and
 data (negative mode). Every response is checked by all of schemathesis' checks: no 5xx,
 status codes, content types, headers and bodies as the spec says, invalid data refused,
 valid data accepted. Runs are derandomized (the same cases on every run) and bounded:
-``SCHEMATHESIS_MAX_EXAMPLES`` per set (default 40; a few thousand cases in all).
+``SCHEMATHESIS_MAX_EXAMPLES`` per set (default 30: about 1,600 cases in all).
 
 Every failure of every operation is collected, with a curl command that reproduces it,
 and reported at the end.
@@ -30,7 +30,7 @@ from automateos.auth.models import User
 from automateos.extensions import db
 from tests.conftest import ApiUser, wait_for_log, webhook_flow
 
-MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", 40))
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", 30))
 # Each of these hashes a password (scrypt, by design slow): a quarter of the examples.
 PASSWORD_HASHING = {"POST /api/auth/register", "POST /api/auth/login"}
 # An endless text/event-stream: a WSGI call would never return. Its refusals (401, 404,
