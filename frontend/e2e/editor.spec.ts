@@ -96,6 +96,12 @@ test('build webhook -> filter -> transform with the mouse, save it, and it runs'
   await expect(page.locator('.react-flow__edge')).toHaveCount(1)
   await connect(page, 'filter', 'main', 'transform')
   await expect(page.locator('.react-flow__edge')).toHaveCount(2)
+  // A node added by mistake goes with the Delete key.
+  await page.getByTestId('palette-delay').click()
+  await expect(node(page, 'delay')).toBeVisible()
+  await page.keyboard.press('Delete')
+  await expect(node(page, 'delay')).toHaveCount(0)
+  await expect(page.locator('.react-flow__node')).toHaveCount(3)
 
   // Params: the filter's condition, with a name from the expression helper.
   await openNode(page, 'filter')
@@ -188,6 +194,11 @@ test('a param the API refuses shows on its field and node; leaving unsaved asks;
   await expect.poll(async () => (await apiCall<{ status: string; result: unknown }>(page.request, user, 'GET', `/logs/${runId}`)).result).toEqual({ total: 14 })
   await dialog.getByRole('link', { name: 'Open the run' }).click()
   await expect(page).toHaveURL(new RegExp(`/logs/${runId}$`))
+
+  // Back in the editor, its Logs tab lists the run.
+  await page.goBack()
+  await page.getByRole('tab', { name: 'Logs' }).click()
+  await expect(page.locator(`[data-testid="log-row"][data-log-id="${runId}"]`)).toBeVisible()
 })
 
 test('export a workflow as JSON, then import it as a new workflow', async ({ page }) => {
@@ -232,4 +243,21 @@ test('export a workflow as JSON, then import it as a new workflow', async ({ pag
   )
   expect(imported.definition.nodes.map((n) => n.params)).toEqual(exported.definition.nodes.map((n: Definition['nodes'][number]) => n.params))
   await expect(node(page, 'vip')).toBeVisible()
+
+  // A bare definition pasted in replaces the canvas; Save keeps it (laid out, as it had no positions).
+  const copyId = workflowIdOf(page)
+  await page.getByRole('tab', { name: 'Settings' }).click()
+  await page.getByLabel('Or paste the JSON').fill(JSON.stringify({
+    nodes: [{ id: 'hook', type: 'webhook' }, { id: 'pause', type: 'delay', params: { seconds: 1 } }],
+    edges: [{ source: 'hook', target: 'pause' }],
+  }))
+  await page.getByRole('button', { name: "Replace this workflow's definition" }).click()
+  await expect(page.getByTestId('dirty')).toBeVisible()
+  await page.getByRole('tab', { name: 'Editor' }).click()
+  await expect(page.locator('.react-flow__node')).toHaveCount(2)
+  await save(page)
+  await expect(page.getByTestId('dirty')).toHaveCount(0)
+  const replaced = await getWorkflow(page, user, copyId)
+  expect(replaced.definition.nodes.map((n) => n.id)).toEqual(['hook', 'pause'])
+  expect(replaced.definition.nodes[1]!.position!.x).toBeGreaterThan(replaced.definition.nodes[0]!.position!.x)
 })

@@ -49,7 +49,7 @@ export function RunNowDialog({ workflowId, triggerType, dirty }: RunNowDialogPro
               {run.data && (
                 <Text fontSize="sm" mt="3" role="status" data-testid="run-started">
                   Run #{run.data.id} started ({run.data.status}).{' '}
-                  <ChakraLink asChild color="brand.fg" fontWeight="medium"><Link to={`/logs/${run.data.id}`}>Open the run</Link></ChakraLink>
+                  <ChakraLink asChild color="brand.fg" fontWeight="medium"><Link to={`/logs/${run.data.id}`} onClick={() => setOpen(false)}>Open the run</Link></ChakraLink>
                 </Text>
               )}
             </Dialog.Body>
