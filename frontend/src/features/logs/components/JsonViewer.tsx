@@ -3,7 +3,7 @@
  * collapsed, a level renders only when opened, long levels and strings are shown in
  * slices, and 'Raw' shows the text (capped) instead of the tree.
  */
-import { useMemo, useState } from 'react'
+import { memo, useMemo, useState } from 'react'
 
 import './JsonViewer.css'
 
@@ -100,8 +100,9 @@ export interface JsonViewerProps {
   label: string
 }
 
-/** A JSON value as a lazy tree (root open one level), with a 'Raw' toggle. */
-export function JsonViewer({ value, label }: JsonViewerProps) {
+/** A JSON value as a lazy tree (root open one level), with a 'Raw' toggle; a live update of
+ * the run around it does not re-render it unless the value itself changed. */
+export const JsonViewer = memo(function JsonViewer({ value, label }: JsonViewerProps) {
   const [raw, setRaw] = useState(false)
   const text = useMemo(() => (raw ? JSON.stringify(value, null, 2) ?? 'undefined' : ''), [raw, value])
   return (
@@ -124,4 +125,4 @@ export function JsonViewer({ value, label }: JsonViewerProps) {
       )}
     </div>
   )
-}
+})
