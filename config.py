@@ -66,8 +66,10 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     # A moving window: a fixed one lets twice the limit through around a window's edge.
     RATELIMIT_STRATEGY = "moving-window"
-    # Rate-limit counters live under the same namespace as everything else in Redis.
+    # Rate-limit counters live under the same namespace as everything else in Redis; the
+    # storage prefix too, or one process's limiter.reset() wipes every process's counters.
     RATELIMIT_KEY_PREFIX = REDIS_NAMESPACE
+    RATELIMIT_STORAGE_OPTIONS = {"key_prefix": f"{REDIS_NAMESPACE}:limits"}
 
     HTTP_ALLOW_PRIVATE = _bool("AUTOMATEOS_HTTP_ALLOW_PRIVATE")
     WEBHOOK_MAX_BYTES = _int("WEBHOOK_MAX_BYTES", 1024 * 1024)
@@ -160,6 +162,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") and _database_url() or "sqlite://"
     REDIS_NAMESPACE = f"automateos-test-{os.getpid()}"
     RATELIMIT_KEY_PREFIX = REDIS_NAMESPACE
+    RATELIMIT_STORAGE_OPTIONS = {"key_prefix": f"{REDIS_NAMESPACE}:limits"}
     HTTP_ALLOW_PRIVATE = True
     RECONCILE_INTERVAL_SECONDS = 0  # tests drive the reconciler and scheduler themselves
     SCHEDULER_INTERVAL_SECONDS = 0

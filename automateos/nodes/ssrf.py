@@ -38,6 +38,7 @@ _BLOCKED_V6 = tuple(
     for n in ("::/96",            # IPv4-compatible (deprecated), also :: and ::1
               "64:ff9b:1::/48",   # local-use NAT64
               "2001::/32",        # Teredo: the embedded client address is obfuscated
+              "3fff::/20",        # documentation (RFC 9637), newer than some Pythons' tables
               "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8")
 )
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")

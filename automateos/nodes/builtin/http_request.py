@@ -1,8 +1,15 @@
-"""The ``http_request`` node: calls an HTTP API through the SSRF guard."""
+"""The ``http_request`` node: calls an HTTP API through the SSRF guard.
+
+Credentials in a URL (``https://user:password@host/``) are taken out of it before the
+request is made and sent as Basic auth, as requests would: so no message built from the
+URL, ours or a library's, can carry them into a step's error (stored, shown, logged).
+"""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import requests
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -13,6 +20,8 @@ from ..ssrf import guarded_session
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 MAX_BODY_BYTES = 10 * 1024 * 1024
 _CHUNK_BYTES = 64 * 1024
+# "scheme://" then userinfo up to the last "@" before the path: any URL inside a text.
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s]*@")
 
 
 class HttpRequestParams(Schema):
@@ -52,6 +61,21 @@ class HttpRequestParams(Schema):
     def _one_body(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data.get("json") is not None and data.get("body") is not None:
             raise ValidationError("Give either json or body, not both.", "body")
+
+
+def without_userinfo(url: str) -> tuple[str, tuple[str, str] | None]:
+    """``url`` without its ``user:password@`` part, and that part as a Basic auth pair."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    return urlunsplit(parts._replace(netloc=hostport)), (unquote(user), unquote(password))
+
+
+def redact_userinfo(text: str) -> str:
+    """``text`` with the userinfo of every URL in it masked (a server's redirect may add some)."""
+    return _USERINFO.sub(r"\1***@", text)
 
 
 def _read_body(response: requests.Response, url: str) -> bytes:
@@ -97,13 +121,15 @@ class HttpRequestNode(Node):
 
     def execute(self, ctx: NodeContext, params: dict[str, Any], input: Any) -> dict[str, Any]:
         """Send the request; a status >= 400 fails the step when ``fail_on_status``."""
-        method, url = params["method"], params["url"]
+        method = params["method"]
+        url, auth = without_userinfo(params["url"])
         allow_private = bool(ctx.settings.get("HTTP_ALLOW_PRIVATE", False))
         try:
             with guarded_session(allow_private=allow_private) as session:
                 response = session.request(
                     method,
                     url,
+                    auth=auth,
                     params=params["query"],
                     headers=params["headers"],
                     json=params["json"],
@@ -114,9 +140,12 @@ class HttpRequestNode(Node):
                 with response:
                     raw = _read_body(response, url)
         except requests.RequestException as exc:
-            raise NodeError(f"{method} {url} failed: {exc}") from exc
+            reason = redact_userinfo(str(exc))
+            # A cause whose own text carries credentials stays out of the stored traceback.
+            cause = exc if reason == str(exc) else None
+            raise NodeError(f"{method} {url} failed: {reason}") from cause
         if params["fail_on_status"] and response.status_code >= 400:
-            snippet = raw[:200].decode("utf-8", errors="replace")
+            snippet = redact_userinfo(raw[:200].decode("utf-8", errors="replace"))
             raise NodeError(
                 f"{method} {url} returned HTTP {response.status_code} {response.reason}: {snippet}"
             )
