@@ -221,6 +221,19 @@ def test_values_within_the_limits_are_built_as_before(source: str, expected: Any
     assert evaluate(source) == expected
 
 
+def test_lazy_filters_are_charged_only_for_what_is_taken() -> None:
+    # 100,000 strings of 1,000 bytes would be ten times the budget; only one is made.
+    assert evaluate("{{ (range(100000)|map('center', 1000)|first)|length }}") == 1000
+
+
+def test_the_allocation_budget_is_per_expression() -> None:
+    field = "{{ range(3)|map('center', 1000)|list|length }}"  # ~6,500 of the 10,000 bytes
+    params = {"a": field, "b": field, "c": field}
+    assert evaluate_params(params, SCOPE, "shape", max_bytes=1000) == {"a": 3, "b": 3, "c": 3}
+    with pytest.raises(ExpressionError, match="allocated more than 10,000 bytes"):
+        evaluate_params({"a": field.replace("range(3)", "range(6)")}, SCOPE, "shape", max_bytes=1000)
+
+
 def test_a_template_may_print_up_to_the_limit() -> None:
     assert len(evaluate("{{ 'a' * 500000 }}{{ 'b' * 500000 }}")) == 1_000_000
     with pytest.raises(ExpressionError, match="the text would be about 1,000,001 bytes"):
