@@ -1,5 +1,6 @@
 /** Server calls of the editor: node catalogue, one workflow, save, manual run. */
 import { api } from '../../api/client'
+import type { components } from '../../api/schema'
 import type { NodeTypeInfo, WorkflowDefinition } from './lib/types'
 
 export type SavePolicy = 'all' | 'failed_only' | 'none'
@@ -70,3 +71,17 @@ export function patchWorkflow(id: number, changes: Partial<WorkflowInput>): Prom
 export function runWorkflow(id: number, payload: unknown): Promise<RunSummary> {
   return api.post<RunSummary>(`/workflows/${id}/run`, { payload })
 }
+
+type Schemas = components['schemas']
+type Fits<T, U> = [T] extends [U] ? true : false
+type Assert<T extends true> = T
+/**
+ * Compile-time check: the precise types of this feature fit the types generated from
+ * /api/openapi.json (`npm run api:types`), so an API change that breaks them fails tsc.
+ */
+export type ApiTypesCheck = [
+  Assert<Fits<Workflow, Schemas['Workflow']>>,
+  Assert<Fits<WorkflowInput, Schemas['WorkflowIn']>>,
+  Assert<Fits<Omit<NodeTypeInfo, 'params_schema'>, Omit<Schemas['NodeType'], 'params_schema'>>>,
+  Assert<Fits<RunSummary, Schemas['ExecutionLogSummary']>>,
+]
