@@ -62,6 +62,7 @@ test('a webhook sent from outside moves the card and the chart live', async ({ p
   await expect(hooked.getByTestId('success-rate')).toContainText('100% of last 2')
   await expect(page.getByTestId('chart-totals')).toContainText('2 runs')
   expect(navigations).toEqual([]) // no reload happened
+  await screenshot(page, 'dashboard-live')
 })
 
 test('the active toggle saves on the server', async ({ page, request }) => {

@@ -15,7 +15,8 @@ const STEPS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
 /** "now", "5 min. ago", "in 2 hr." relative to `now` (ms). */
 export function timeAgo(iso: string, now: number = Date.now()): string {
   let value = (new Date(iso).getTime() - now) / 1000
-  if (Math.abs(value) < 5) return 'just now'
+  // A time slightly ahead is the clock moving on since `now` (or skew between machines).
+  if (value > -5 && value < 120) return 'just now'
   for (const [unit, size] of STEPS) {
     if (Math.abs(value) < size) return relative.format(Math.round(value), unit)
     value /= size

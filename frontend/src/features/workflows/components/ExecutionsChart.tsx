@@ -13,11 +13,20 @@ const COLORS = {
   dark: { success: '#4ade80', failed: '#f87171', axis: '#a1a1aa', grid: 'rgba(255,255,255,0.08)' },
 }
 
-/** uPlot's columns: time (s), failed stacked on success, success. */
+/**
+ * uPlot's columns: time (s), failed stacked on success, success; plus one empty bucket at
+ * the end so that the current bucket's bar is drawn whole, not cut at the edge.
+ */
 export function toColumns(stats: ExecutionStats): uPlot.AlignedData {
+  const size = stats.bucket === 'day' ? 86_400 : 3600
   const x = stats.buckets.map((b) => Date.parse(b.start) / 1000)
-  const success = stats.buckets.map((b) => b.success)
-  const stacked = stats.buckets.map((b) => b.success + b.failed)
+  const success: Array<number | null> = stats.buckets.map((b) => b.success)
+  const stacked: Array<number | null> = stats.buckets.map((b) => b.success + b.failed)
+  if (x.length) {
+    x.push(x[x.length - 1]! + size)
+    success.push(null)
+    stacked.push(null)
+  }
   return [x, stacked, success]
 }
 
