@@ -72,7 +72,7 @@ ROW = '[data-testid="log-row"]'
 PROBE = """
 (() => {
   const w = window;
-  w.__bench = { firstRow: null, green: {}, frames: [], longTasks: [], sampling: false };
+  w.__bench = { firstRow: null, green: {}, frames: [], longTasks: [], scripts: {}, sampling: false };
   const scan = () => {
     const rows = document.querySelectorAll('[data-testid="log-row"]');
     if (rows.length && w.__bench.firstRow === null) w.__bench.firstRow = performance.now();
@@ -91,6 +91,18 @@ PROBE = """
       for (const e of list.getEntries()) w.__bench.longTasks.push(e.duration);
     }).observe({ type: 'longtask', buffered: false });
   } catch (e) { /* no long-task API: frame gaps still tell */ }
+  try {
+    // Long animation frames say which scripts the time went to (by function and file).
+    new PerformanceObserver((list) => {
+      if (!w.__bench.sampling) return;
+      for (const frame of list.getEntries()) {
+        for (const s of frame.scripts || []) {
+          const key = `${s.invoker || s.invokerType} ${s.sourceFunctionName || ''} ${(s.sourceURL || '').split('/').pop()}`;
+          w.__bench.scripts[key] = (w.__bench.scripts[key] || 0) + s.duration;
+        }
+      }
+    }).observe({ type: 'long-animation-frame', buffered: false });
+  } catch (e) { /* older Chromium */ }
   let last = 0;
   const frame = (t) => {
     if (w.__bench.sampling && last) w.__bench.frames.push(t - last);
@@ -360,9 +372,10 @@ def time_under_load(page: Page, base: str, hook: str, db_url: str, workflow_id: 
     while time.monotonic() < deadline and db_success(db_url, workflow_id) != expected:
         expected = db_success(db_url, workflow_id)
         page.wait_for_timeout(500)
-    page.wait_for_timeout(1500)
+    page.wait_for_timeout(3000)  # the page reads its counts again 2 s after a burst (COUNTS_SETTLE_MS)
     probe = page.evaluate("(() => { window.__bench.sampling = false; return window.__bench; })()")
     frames, long_tasks = probe["frames"], probe["longTasks"]
+    top_scripts = sorted(probe["scripts"].items(), key=lambda kv: -kv[1])[:8]
     accepted = sum(1 for r in fired.get("records", []) if r.get("status") == 202)
     return {
         "fired": count, "accepted": accepted, "fire_seconds": round(fire_seconds, 1),
@@ -372,6 +385,8 @@ def time_under_load(page: Page, base: str, hook: str, db_url: str, workflow_id: 
         "long_tasks": {"count": len(long_tasks), "total_ms": round(sum(long_tasks), 1),
                        "max_ms": round(max(long_tasks), 1) if long_tasks else 0.0},
         "success_on_screen": on_screen_success(page), "success_in_db": db_success(db_url, workflow_id),
+        "sampled_seconds": round(time.monotonic() - t0, 1),
+        "long_frame_scripts_ms": {name.strip(): round(ms, 1) for name, ms in top_scripts},
     }
 
 

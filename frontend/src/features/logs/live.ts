@@ -21,6 +21,9 @@ let resumeFrom: string | undefined
  * patch that raced a refetch cannot leave them off for good. */
 export const COUNTS_SETTLE_MS = 2000
 
+/** At most this often a batch of events re-renders the screen (10 per second). */
+export const BATCH_INTERVAL_MS = 100
+
 /** Follow runs (all, one workflow's or one run's) and keep every logs query current.
  * Returns the connection state; 'open' only once the server's replay is done. */
 export function useLiveLogs(filter: EventsFilter): ConnectionState {
@@ -35,7 +38,7 @@ export function useLiveLogs(filter: EventsFilter): ConnectionState {
         clearTimeout(settle)
         settle = setTimeout(() => void client.invalidateQueries({ queryKey: logsKeys.countsAll() }), COUNTS_SETTLE_MS)
       }
-    })
+    }, { minIntervalMs: BATCH_INTERVAL_MS })
     const resumed = resumeFrom !== undefined
     let ready = false
     const subscription = subscribeEvents({

@@ -118,7 +118,7 @@ describe('createFrameBatcher', () => {
   it('applies a burst of events in one batch per frame', () => {
     const frames: Array<() => void> = []
     const apply = vi.fn()
-    const batcher = createFrameBatcher<number>(apply, (run) => frames.push(run))
+    const batcher = createFrameBatcher<number>(apply, { frame: (run) => frames.push(run) })
     for (let i = 0; i < 50; i += 1) batcher.push(i)
     expect(frames).toHaveLength(1)
     expect(apply).not.toHaveBeenCalled()
@@ -127,6 +127,33 @@ describe('createFrameBatcher', () => {
     expect(apply.mock.calls[0]?.[0]).toHaveLength(50)
     batcher.push(50)
     expect(frames).toHaveLength(2)
+  })
+
+  it('spaces batches by the minimum interval, a lone event still on the next frame', () => {
+    let clock = 1000
+    const frames: Array<() => void> = []
+    const waits: Array<[() => void, number]> = []
+    const apply = vi.fn()
+    const batcher = createFrameBatcher<number>(apply, {
+      frame: (run) => frames.push(run), later: (run, ms) => waits.push([run, ms]), now: () => clock, minIntervalMs: 100,
+    })
+    batcher.push(1)
+    expect(frames).toHaveLength(1) // nothing before it: next frame
+    frames[0]?.()
+    clock += 16
+    batcher.push(2)
+    batcher.push(3)
+    expect(frames).toHaveLength(1)
+    expect(waits.map(([, ms]) => ms)).toEqual([84])
+    waits[0]?.[0]()
+    expect(frames).toHaveLength(2)
+    clock += 84
+    frames[1]?.()
+    expect(apply.mock.calls.map((call) => call[0])).toEqual([[1], [2, 3]])
+    clock += 500
+    batcher.push(4)
+    expect(frames).toHaveLength(3)
+    expect(waits).toHaveLength(1)
   })
 })
 

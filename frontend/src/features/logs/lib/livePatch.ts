@@ -199,17 +199,35 @@ export function applyLiveEvents(client: QueryClient, events: readonly LiveEvent[
   return [...invalidate, ...restart]
 }
 
+/** How a {@link createFrameBatcher} waits; the defaults are the browser's. */
+export interface BatchTiming {
+  /** Run on the next frame (requestAnimationFrame). */
+  frame?: (run: () => void) => unknown
+  /** Run after `ms` (setTimeout). */
+  later?: (run: () => void, ms: number) => unknown
+  /** A monotonic clock in ms (performance.now). */
+  now?: () => number
+  /** At least this long between two batches: a steady stream renders a few times a second,
+   * not on every frame, while a lone event still shows on the next frame. */
+  minIntervalMs?: number
+}
+
 /**
- * Collects events and hands them over once per frame (`schedule` defaults to
- * requestAnimationFrame); `flush` applies what is pending at once.
+ * Collects events and hands them over in one batch on the next animation frame (and no
+ * sooner than `minIntervalMs` after the previous batch); `flush` applies what is pending.
  */
-export function createFrameBatcher<T>(apply: (batch: T[]) => void,
-  schedule: (run: () => void) => unknown = (run) => requestAnimationFrame(run)) {
+export function createFrameBatcher<T>(apply: (batch: T[]) => void, timing: BatchTiming = {}) {
+  const frame = timing.frame ?? ((run: () => void) => requestAnimationFrame(run))
+  const later = timing.later ?? ((run: () => void, ms: number) => setTimeout(run, ms))
+  const now = timing.now ?? (() => performance.now())
+  const minIntervalMs = timing.minIntervalMs ?? 0
   let pending: T[] = []
   let scheduled = false
+  let last = -Infinity
   const flush = (): void => {
     scheduled = false
     if (pending.length === 0) return
+    last = now()
     const batch = pending
     pending = []
     apply(batch)
@@ -217,10 +235,11 @@ export function createFrameBatcher<T>(apply: (batch: T[]) => void,
   return {
     push(item: T): void {
       pending.push(item)
-      if (!scheduled) {
-        scheduled = true
-        schedule(flush)
-      }
+      if (scheduled) return
+      scheduled = true
+      const wait = last + minIntervalMs - now()
+      if (wait > 0) later(() => frame(flush), wait)
+      else frame(flush)
     },
     flush,
     get size(): number {
