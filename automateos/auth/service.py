@@ -109,11 +109,18 @@ def user_id_of(jwt_payload: dict[str, Any]) -> int | None:
     return int(sub)
 
 
-def is_session_active(session_id: str | None) -> bool:
-    """True while the login session exists, is not revoked and has not expired."""
+def _active_session(session_id: Any) -> AuthSession | None:
+    """The login session ``session_id`` names, unless it is unknown, revoked or expired."""
     sid = session_id_of({"sid": session_id})
     session = db.session.get(AuthSession, sid) if sid else None
-    return session is not None and session.revoked_at is None and session.expires_at > utcnow()
+    if session is None or session.revoked_at is not None or session.expires_at <= utcnow():
+        return None
+    return session
+
+
+def is_session_active(session_id: str | None) -> bool:
+    """True while the login session exists, is not revoked and has not expired."""
+    return _active_session(session_id) is not None
 
 
 def is_token_revoked(jwt_payload: dict[str, Any]) -> bool:
@@ -124,9 +131,8 @@ def is_token_revoked(jwt_payload: dict[str, Any]) -> bool:
     """
     if jwt_payload.get("type") not in TOKEN_TYPES:
         return True  # only tokens this service issues, of a type it knows, are valid
-    sid = session_id_of(jwt_payload)
-    session = db.session.get(AuthSession, sid) if sid else None
-    if session is None or session.revoked_at is not None or session.expires_at <= utcnow():
+    session = _active_session(jwt_payload.get("sid"))
+    if session is None:
         return True
     if jwt_payload.get("type") == "refresh" and jwt_payload.get("jti") != session.refresh_jti:
         session.revoked_at = utcnow()
