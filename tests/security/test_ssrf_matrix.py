@@ -252,12 +252,9 @@ def test_the_node_refuses_internal_addresses_by_default(host: str, server: Local
 
 
 @pytest.fixture
-def guard_on(app) -> Iterator[None]:
+def guard_on(app, monkeypatch: pytest.MonkeyPatch) -> None:
     """The install's default: workflows may not call private addresses (tests allow them)."""
-    saved = app.config["HTTP_ALLOW_PRIVATE"]
-    app.config["HTTP_ALLOW_PRIVATE"] = False
-    yield
-    app.config["HTTP_ALLOW_PRIVATE"] = saved
+    monkeypatch.setitem(app.config, "HTTP_ALLOW_PRIVATE", False)
 
 
 @pytest.mark.parametrize("url_of", [
