@@ -10,6 +10,7 @@ interface CanvasToolbarProps {
   deleteLabel?: string
 }
 
+/** The toolbar; must be inside a ReactFlowProvider. */
 export function CanvasToolbar({ onAutoLayout, canLayout, onDelete, deleteLabel }: CanvasToolbarProps) {
   const { fitView } = useReactFlow()
   const layout = () => {

@@ -34,6 +34,7 @@ interface EditorCanvasProps {
   edgeErrors: Record<string, string[]>
 }
 
+/** The canvas; must be inside a ReactFlowProvider. */
 export function EditorCanvas({ nodes, edges, onNodesChange, onEdgesChange, onConnect, canConnect, onDropNode, edgeErrors }: EditorCanvasProps) {
   const { screenToFlowPosition, flowToScreenPosition, fitView, getZoom } = useReactFlow()
   const { colorMode } = useColorMode()

@@ -24,6 +24,7 @@ interface ExpressionInputProps {
   onFocus?: (event: FocusEvent<HTMLInputElement | HTMLTextAreaElement>) => void
 }
 
+/** The input and its helper menu. */
 export function ExpressionInput({
   id, value, onChange, scope, label, multiline, invalid, disabled, placeholder, inputMode, describedBy, onBlur, onFocus,
 }: ExpressionInputProps) {

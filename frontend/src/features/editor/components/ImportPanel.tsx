@@ -16,6 +16,7 @@ export interface ImportPanelProps {
   createError?: string | null
 }
 
+/** File or paste, the check's result, and the two ways to use an import. */
 export function ImportPanel({ catalogue, onCreate, onReplace, creating, createError }: ImportPanelProps) {
   const [text, setText] = useState('')
   const [result, setResult] = useState<ReturnType<typeof parseImport> | null>(null)

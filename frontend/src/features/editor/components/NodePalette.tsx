@@ -15,6 +15,7 @@ interface NodePaletteProps {
   hasTrigger: boolean
 }
 
+/** The node types to add, by category. */
 export function NodePalette({ nodeTypes, onAdd, hasTrigger }: NodePaletteProps) {
   const categories = orderCategories(nodeTypes.map((t) => t.category))
   const onDragStart = (event: DragEvent, type: string) => {

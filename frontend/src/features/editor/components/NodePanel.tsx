@@ -32,6 +32,7 @@ function unplacedParamErrors(errors: NodeErrors | undefined, info: NodeTypeInfo 
     .flatMap(([path, messages]) => messages.map((m) => `params.${path}: ${m}`))
 }
 
+/** Everything about the selected node. */
 export function NodePanel({ node, info, nodes, edges, scope, errors, onChange, onRemove, onConnect, onRemoveEdge }: NodePanelProps) {
   const style = categoryStyle(info?.category ?? 'unknown')
   const outputs = info?.outputs.length ? info.outputs : [MAIN_PORT]

@@ -43,6 +43,7 @@ interface ParamsFormProps {
   formRef?: Ref<Form<Record<string, unknown>>>
 }
 
+/** The params form of one node; changes go to `onChange` as a whole params object. */
 export function ParamsForm({ nodeId, schema, params, onChange, scope, apiErrors, formRef }: ParamsFormProps) {
   const context = useMemo<ParamsFormContext>(() => ({ scope }), [scope])
   const readable = useMemo(() => formSchema(schema), [schema])

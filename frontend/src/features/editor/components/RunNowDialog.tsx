@@ -14,6 +14,7 @@ interface RunNowDialogProps {
   dirty: boolean
 }
 
+/** The "Run now" button and its dialog. */
 export function RunNowDialog({ workflowId, triggerType, dirty }: RunNowDialogProps) {
   const [open, setOpen] = useState(false)
   const [text, setText] = useState(() => JSON.stringify(samplePayload(triggerType), null, 2))

@@ -17,6 +17,7 @@ function days(value: string): number | null {
   return value === '' ? null : Math.trunc(Number(value))
 }
 
+/** The Settings tab of the editor. */
 export function SettingsTab({ settings, onChange, errors, onExport, importProps }: SettingsTabProps) {
   const err = (field: string) => errors[field] ?? []
   return (

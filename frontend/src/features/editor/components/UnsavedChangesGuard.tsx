@@ -9,6 +9,7 @@ interface UnsavedChangesGuardProps {
   bypass: RefObject<boolean>
 }
 
+/** Renders the "Leave without saving?" dialog when a navigation is blocked. */
 export function UnsavedChangesGuard({ dirty, bypass }: UnsavedChangesGuardProps) {
   const blocker = useBlocker(({ currentLocation, nextLocation }) =>
     dirty && !bypass.current && currentLocation.pathname !== nextLocation.pathname)

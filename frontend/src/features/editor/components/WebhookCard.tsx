@@ -22,6 +22,7 @@ function CopyButton({ value, label }: { value: string; label: string }) {
   )
 }
 
+/** The webhook section under the canvas of a saved webhook-triggered workflow. */
 export function WebhookCard({ url, signed, active }: WebhookCardProps) {
   const curl = curlExample(url, { hello: 'world' }, signed)
   return (

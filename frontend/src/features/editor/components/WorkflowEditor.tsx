@@ -56,6 +56,7 @@ function download(fileName: string, text: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 0)
 }
 
+/** The editor screen of one workflow (saved, or new when `workflow` is undefined). */
 export function WorkflowEditor({ workflow, nodeTypes }: WorkflowEditorProps) {
   const catalogue = useMemo<NodeCatalogue>(() => Object.fromEntries(nodeTypes.map((t) => [t.type, t])), [nodeTypes])
   const navigate = useNavigate()
@@ -161,6 +162,9 @@ export function WorkflowEditor({ workflow, nodeTypes }: WorkflowEditorProps) {
           {workflow && <Badge variant="surface">v{workflow.version}</Badge>}
           {savedTrigger && <Badge variant="surface" colorPalette="purple">{catalogue[savedTrigger]?.name ?? savedTrigger}</Badge>}
           {workflow && !workflow.active && <Badge colorPalette="gray">inactive</Badge>}
+          {workflow?.next_run_at && workflow.active && (
+            <Text fontSize="sm" color="fg.muted">Next run {new Date(workflow.next_run_at).toLocaleString()}</Text>
+          )}
           <HStack ml="auto" gap="2">
             {dirty && <Text fontSize="sm" color="fg.muted" role="status" data-testid="dirty">Unsaved changes</Text>}
             {!dirty && save.isSuccess && <Text fontSize="sm" color="fg.success" role="status">Saved</Text>}

@@ -9,6 +9,7 @@ export interface EditorContextValue {
   errors: EditorErrors
 }
 
+/** Provided by the editor around the canvas and the side panel. */
 export const EditorContext = createContext<EditorContextValue>({ catalogue: {}, errors: NO_ERRORS })
 
 /** The editor's catalogue and errors. */

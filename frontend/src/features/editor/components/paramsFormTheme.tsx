@@ -150,6 +150,7 @@ function WrapIfAdditionalTemplate(props: WrapIfAdditionalTemplateProps) {
   )
 }
 
+/** Templates of the params forms (rjsf's defaults for the rest). */
 export const paramsTemplates: Partial<TemplatesType> = {
   BaseInputTemplate,
   DescriptionFieldTemplate: DescriptionField,
@@ -166,6 +167,7 @@ export const paramsTemplates: Partial<TemplatesType> = {
   },
 }
 
+/** Fields of the params forms: untyped params and numbers, as explained above. */
 export const paramsFields: RegistryFieldsType = { FallbackField: AnyValueField, NumberField }
 
 /** Ids the form's descriptions use, re-exported for tests. */

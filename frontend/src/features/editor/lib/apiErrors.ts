@@ -31,6 +31,7 @@ export interface EditorErrors {
   general: string[]
 }
 
+/** The state before any save, or after a successful one. */
 export const NO_ERRORS: EditorErrors = { nodes: {}, edges: {}, fields: {}, general: [] }
 
 const NODE_PARAM = /^node '([^']+)' \([^)]*\): params\.([^:]+): (.+)$/s

@@ -10,6 +10,7 @@ import type { DefinitionEdge, DefinitionNode, WorkflowDefinition, WorkflowNodeDa
 export type WorkflowFlowNode = Node<WorkflowNodeData, 'workflow'>
 export type WorkflowFlowEdge = Edge
 
+/** The output port of nodes that have one. */
 export const MAIN_PORT = 'main'
 /** The id of every node's single input handle. */
 export const INPUT_HANDLE = 'in'

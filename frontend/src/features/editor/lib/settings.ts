@@ -20,6 +20,7 @@ export const NEW_WORKFLOW_SETTINGS: WorkflowSettings = {
   save: 'all',
 }
 
+/** The `save` choices, as the Settings tab words them. */
 export const SAVE_POLICIES: { value: SavePolicy; label: string }[] = [
   { value: 'all', label: 'Keep payload and result of every run' },
   { value: 'failed_only', label: 'Keep them for failed runs only' },

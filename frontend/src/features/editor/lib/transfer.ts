@@ -4,6 +4,7 @@
  */
 import type { NodeCatalogue, WorkflowDefinition } from './types'
 
+/** Marks an export file as ours (and which shape it has). */
 export const EXPORT_FORMAT = 'automateos.workflow'
 export const EXPORT_VERSION = 1
 
