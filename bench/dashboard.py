@@ -351,6 +351,13 @@ def db_success(db_url: str, workflow_id: int) -> int:
                             (workflow_id,)).fetchone()[0]
 
 
+def unfinished(db_url: str, log_ids: list[int]) -> int:
+    """How many of these runs are still queued or running."""
+    with psycopg.connect(db_url) as conn:
+        return conn.execute("SELECT count(*) FROM execution_logs WHERE id = ANY(%s) AND status IN ('queued', 'running')",
+                            (log_ids,)).fetchone()[0]
+
+
 def time_under_load(page: Page, base: str, hook: str, db_url: str, workflow_id: int, rate: float, seconds: float,
                     run_dir: Path) -> dict[str, Any]:
     """Frame gaps and long tasks in the page while ``rate`` runs a second arrive for ``seconds``."""
@@ -366,14 +373,18 @@ def time_under_load(page: Page, base: str, hook: str, db_url: str, workflow_id: 
     thread.start()
     thread.join(seconds + 120)
     fire_seconds = time.monotonic() - t0
-    # Let the last runs finish and reach the page, within a bound.
-    expected = db_success(db_url, workflow_id)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and db_success(db_url, workflow_id) != expected:
-        expected = db_success(db_url, workflow_id)
+    # Let the last runs finish (within a bound), then stop sampling.
+    log_ids = [r["log_id"] for r in fired.get("records", []) if r.get("log_id") is not None]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and unfinished(db_url, log_ids):
         page.wait_for_timeout(500)
-    page.wait_for_timeout(3000)  # the page reads its counts again 2 s after a burst (COUNTS_SETTLE_MS)
+    finished_at = time.monotonic()
     probe = page.evaluate("(() => { window.__bench.sampling = false; return window.__bench; })()")
+    # The on-screen counts follow the runs live; how long until they equal the database's?
+    in_db = db_success(db_url, workflow_id)
+    while time.monotonic() < finished_at + 15 and on_screen_success(page) != in_db:
+        page.wait_for_timeout(250)
+    converged = on_screen_success(page) == in_db
     frames, long_tasks = probe["frames"], probe["longTasks"]
     top_scripts = sorted(probe["scripts"].items(), key=lambda kv: -kv[1])[:8]
     accepted = sum(1 for r in fired.get("records", []) if r.get("status") == 202)
@@ -384,8 +395,10 @@ def time_under_load(page: Page, base: str, hook: str, db_url: str, workflow_id: 
         "frames": len(frames),
         "long_tasks": {"count": len(long_tasks), "total_ms": round(sum(long_tasks), 1),
                        "max_ms": round(max(long_tasks), 1) if long_tasks else 0.0},
-        "success_on_screen": on_screen_success(page), "success_in_db": db_success(db_url, workflow_id),
-        "sampled_seconds": round(time.monotonic() - t0, 1),
+        "success_on_screen": on_screen_success(page), "success_in_db": in_db,
+        "counts_converged_after_s": round(time.monotonic() - finished_at, 1) if converged else None,
+        "unfinished_runs": unfinished(db_url, log_ids),
+        "sampled_seconds": round(finished_at - t0, 1),
         "long_frame_scripts_ms": {name.strip(): round(ms, 1) for name, ms in top_scripts},
     }
 
@@ -406,7 +419,8 @@ def print_report(result: dict[str, Any]) -> None:
     print(f"{load['fired']} runs at {result['config']['rate']:g}/s:        frame gap p50 {fg['p50']} ms  p95 {fg['p95']} ms  "
           f"max {fg['max']} ms; {load['frames_over_50ms']}/{load['frames']} frames > 50 ms; long tasks "
           f"{load['long_tasks']['count']} ({load['long_tasks']['total_ms']} ms, max {load['long_tasks']['max_ms']} ms); "
-          f"success on screen {load['success_on_screen']} / in db {load['success_in_db']}")
+          f"success on screen {load['success_on_screen']} / in db {load['success_in_db']} "
+          f"(equal {load['counts_converged_after_s']} s after the last run finished)")
 
 
 def main(argv: list[str] | None = None) -> int:
