@@ -36,13 +36,18 @@ class ExecutionStatsArgsSchema(Schema):
         return data
 
 
-class StatusCountsSchema(Schema):
-    """Runs per status, and all of them."""
+class _ByStatusSchema(Schema):
+    """Runs per execution status."""
 
     queued = fields.Integer(required=True)
     running = fields.Integer(required=True)
     success = fields.Integer(required=True)
     failed = fields.Integer(required=True)
+
+
+class StatusCountsSchema(_ByStatusSchema):
+    """Runs per status, and all of them."""
+
     total = fields.Integer(required=True)
 
 
@@ -83,14 +88,10 @@ class LastRunSchema(Schema):
     finished_at = fields.DateTime(allow_none=True, required=True)
 
 
-class RecentRunsSchema(Schema):
+class RecentRunsSchema(_ByStatusSchema):
     """Outcome of a workflow's newest runs."""
 
     runs = fields.Integer(required=True)
-    queued = fields.Integer(required=True)
-    running = fields.Integer(required=True)
-    success = fields.Integer(required=True)
-    failed = fields.Integer(required=True)
 
 
 class WorkflowStatsSchema(Schema):

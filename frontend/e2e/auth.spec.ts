@@ -1,5 +1,5 @@
 /** Accounts in the browser: register, log in, log out (revoked), protected routes, silent refresh. */
-import { apiCall, createUser, expect, expectAccessible, loginThroughForm, PASSWORD, screenshot, test } from './fixtures'
+import { apiCall, createUser, expect, expectAccessible, loginThroughForm, PASSWORD, plantSession, screenshot, test } from './fixtures'
 
 test('register through the form lands on the empty dashboard', async ({ page }) => {
   await page.goto('/register')
@@ -86,12 +86,7 @@ test('logout revokes the session on the server', async ({ page, request }) => {
 
 test('a bad access token is refreshed silently', async ({ page, request }) => {
   const user = await createUser(request, 'refresh')
-  await page.addInitScript(([refresh]) => {
-    if (!sessionStorage.getItem('planted')) {
-      sessionStorage.setItem('planted', '1')
-      localStorage.setItem('automateos.session', JSON.stringify({ accessToken: 'expired-or-garbage', refreshToken: refresh }))
-    }
-  }, [user.refreshToken])
+  await plantSession(page, 'expired-or-garbage', user.refreshToken)
   await page.goto('/')
   await expect(page.getByRole('heading', { name: 'No workflows yet' })).toBeVisible()
   await expect(page).toHaveURL('/')
@@ -104,12 +99,7 @@ test('a bad access token is refreshed silently', async ({ page, request }) => {
 test('a failed refresh returns to login with a message', async ({ page, request }) => {
   const user = await createUser(request, 'expired')
   await apiCall(request, user, 'POST', '/auth/logout') // the session is revoked: its refresh token dies
-  await page.addInitScript(([refresh]) => {
-    if (!sessionStorage.getItem('planted')) {
-      sessionStorage.setItem('planted', '1')
-      localStorage.setItem('automateos.session', JSON.stringify({ accessToken: 'expired-or-garbage', refreshToken: refresh }))
-    }
-  }, [user.refreshToken])
+  await plantSession(page, 'expired-or-garbage', user.refreshToken)
   await page.goto('/runs')
   await expect(page).toHaveURL(/\/login$/)
   await expect(page.getByText('Your session has expired. Please log in again.')).toBeVisible()

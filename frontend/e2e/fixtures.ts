@@ -42,13 +42,19 @@ export async function apiCall<T = unknown>(request: APIRequestContext, user: Tes
   return (text ? JSON.parse(text) : undefined) as T
 }
 
-/** Open the app already logged in as `user` (the token pair planted as the login page would). */
-export async function loginAs(page: Page, user: TestUser, path = '/'): Promise<void> {
+/** Put a token pair in the browser's storage, as a login would, once (not again on reload). */
+export async function plantSession(page: Page, accessToken: string, refreshToken: string): Promise<void> {
   await page.addInitScript(([access, refresh]) => {
-    if (!localStorage.getItem('automateos.session')) {
+    if (!sessionStorage.getItem('e2e.planted')) {
+      sessionStorage.setItem('e2e.planted', '1')
       localStorage.setItem('automateos.session', JSON.stringify({ accessToken: access, refreshToken: refresh }))
     }
-  }, [user.accessToken, user.refreshToken])
+  }, [accessToken, refreshToken])
+}
+
+/** Open the app already logged in as `user`. */
+export async function loginAs(page: Page, user: TestUser, path = '/'): Promise<void> {
+  await plantSession(page, user.accessToken, user.refreshToken)
   await page.goto(path)
 }
 
