@@ -14,6 +14,7 @@ import { formatDateTime } from './lib/format'
 import { formatDuration } from './lib/timeline'
 import { useExecution, useWorkflowName } from './queries'
 
+/** The page of one run (`/logs/:id`). */
 export default function ExecutionDetailPage() {
   const id = Number(useParams().id)
   const execution = useExecution(id)

@@ -20,6 +20,7 @@ export interface ExecutionLogsProps {
 
 const LIVE_LABEL = { open: 'Live', connecting: 'Connecting…', reconnecting: 'Reconnecting…', closed: 'Offline' }
 
+/** Filters, counts and the live, virtualised list of runs (of one workflow, or all). */
 export function ExecutionLogs({ workflowId, showWorkflowFilter = false }: ExecutionLogsProps) {
   const [filters, setFilters] = useUrlFilters(workflowId)
   const pages = useExecutionPages(filters)

@@ -6,6 +6,7 @@ import { useBreadcrumbs } from '../../components/Breadcrumbs'
 import { ExecutionLogs } from './ExecutionLogs'
 import { useWorkflowName } from './queries'
 
+/** The page of a workflow's runs, with breadcrumbs Dashboard › workflow › Logs. */
 export default function WorkflowLogsPage() {
   const id = Number(useParams().id)
   const name = useWorkflowName(id).data?.name ?? `Workflow ${id}`

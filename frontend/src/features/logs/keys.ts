@@ -1,6 +1,7 @@
 /** Query keys of the logs feature: lists and counts carry their filters, details their id. */
 import type { LogFilters } from './lib/filters'
 
+/** Every query key of the feature, from the widest (`all`) to one run. */
 export const logsKeys = {
   all: ['logs'] as const,
   lists: () => ['logs', 'list'] as const,

@@ -4,6 +4,7 @@ import { Heading } from '@chakra-ui/react'
 import { useBreadcrumbs } from '../../components/Breadcrumbs'
 import { ExecutionLogs } from '../logs'
 
+/** The page of every run of the user (`/runs`). */
 export default function RunsPage() {
   useBreadcrumbs([{ label: 'Dashboard', to: '/' }, { label: 'All runs' }])
   return (

@@ -3,6 +3,7 @@ import { Alert, Box, Code, Text } from '@chakra-ui/react'
 
 import type { ExecutionError } from '../types'
 
+/** An error as an alert: type and node in the title, the message, the traceback folded. */
 export function ErrorPanel({ error, title = 'The run failed' }: { error: ExecutionError; title?: string }) {
   return (
     <Alert.Root status="error" alignItems="flex-start" data-testid="error-panel">

@@ -46,6 +46,7 @@ const Row = memo(function Row({ run, workflowName }: { run: ExecutionSummary; wo
   )
 })
 
+/** The runs, newest first, virtualised, loading the next page near the end. */
 export function ExecutionList({ runs, hasMore, loadingMore, onLoadMore, workflowNames }: ExecutionListProps) {
   const scrollRef = useRef<HTMLDivElement>(null)
   // The compiler cannot memoise around the virtualiser's functions; this component does not rely on it.

@@ -128,6 +128,7 @@ const OtherFilters = memo(function OtherFilters({ filters, onChange, workflows }
   )
 })
 
+/** Every filter of a runs list; changes go to `onChange` as a partial patch. */
 export function LogFiltersBar({ filters, onChange, counts, workflows }: LogFiltersBarProps) {
   return (
     <Flex direction="column" gap="3">

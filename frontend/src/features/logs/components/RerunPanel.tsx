@@ -7,6 +7,7 @@ import { ApiError } from '../../../api/client'
 import { useRetryExecution } from '../mutations'
 import type { ExecutionDetail } from '../types'
 
+/** Re-run controls; on success the app goes to the new run. */
 export function RerunPanel({ run }: { run: ExecutionDetail }) {
   const navigate = useNavigate()
   const retry = useRetryExecution(run.id)

@@ -14,6 +14,7 @@ export const STATUS_PALETTE: Record<string, string> = {
 /** The palette of a status (gray for one we do not know). */
 export const paletteOf = (status: string): string => STATUS_PALETTE[status] ?? 'gray'
 
+/** A status badge; a running one spins. */
 export function StatusBadge({ status, size = 'sm' }: { status: string; size?: 'xs' | 'sm' | 'md' }) {
   return (
     <Badge colorPalette={paletteOf(status)} variant="subtle" size={size} data-status={status} gap="1">

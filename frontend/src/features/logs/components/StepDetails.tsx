@@ -42,6 +42,7 @@ function Step({ step, defaultOpen }: { step: StepLog; defaultOpen: boolean }) {
   )
 }
 
+/** Every step of a run, folded (a failed step starts unfolded). */
 export function StepDetails({ steps }: { steps: StepLog[] }) {
   return (
     <Stack gap="2">

@@ -25,6 +25,7 @@ function useNow(active: boolean): number {
   return now
 }
 
+/** The steps of a run as bars on one time axis, ticking while the run goes on. */
 export function StepTimeline({ startedAt, finishedAt, steps, running }: StepTimelineProps) {
   const now = useNow(running)
   const timeline = computeTimeline({ startedAt, finishedAt, steps, now })

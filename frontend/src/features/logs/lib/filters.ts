@@ -1,5 +1,8 @@
 /** The filters of an execution list, as the URL and the query keys hold them. */
+
+/** A run's statuses, in the order a run goes through them. */
 export const EXECUTION_STATUSES = ['queued', 'running', 'success', 'failed'] as const
+/** What can start a run. */
 export const TRIGGERS = ['webhook', 'manual', 'schedule', 'retry'] as const
 
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number]
