@@ -48,6 +48,7 @@ export function NodePanel({ node, info, nodes, edges, scope, errors, onChange, o
           <Text as="span" aria-hidden color={`${style.palette}.fg`}>{style.icon}</Text>
           <Heading as="h2" size="sm" id={`${idBase}-title`}>{node.data.name || info?.name || node.data.nodeType}</Heading>
           <Badge colorPalette={style.palette}>{info?.category ?? 'unknown'}</Badge>
+          {info && <Badge variant="outline" title="Version of the node type">v{info.version}</Badge>}
         </HStack>
         {info && <Text fontSize="sm" color="fg.muted">{info.description}</Text>}
       </Box>

@@ -42,3 +42,16 @@ describe('which connections the canvas accepts (the rules the API would refuse)'
     expect(connectionProblem({ source: 'after', target: 'join', sourceHandle: 'main' }, withLoop.nodes, withLoop.edges, catalogue)).toMatch(/cycle/)
   })
 })
+
+describe('a plugin node that joins branches', () => {
+  it('takes several inputs when the catalogue says it joins', () => {
+    const joining: NodeCatalogue = { ...catalogue, collect: { ...catalogue.merge!, type: 'collect', joins_branches: true } }
+    const graph = toFlow({
+      nodes: [{ id: 'hook', type: 'webhook' }, { id: 'check', type: 'if' }, { id: 'all', type: 'collect' }],
+      edges: [{ source: 'hook', target: 'check' }, { source: 'check', target: 'all', output: 'true' }],
+    })
+    expect(connectionProblem({ source: 'check', target: 'all', sourceHandle: 'false' }, graph.nodes, graph.edges, joining)).toBeNull()
+    expect(connectionProblem({ source: 'check', target: 'all', sourceHandle: 'false' }, graph.nodes, graph.edges, { ...joining, collect: { ...joining.collect!, joins_branches: false } }))
+      .toMatch(/already has an input/)
+  })
+})

@@ -36,7 +36,8 @@ export function connectionProblem(
   const port = connection.sourceHandle || 'main'
   if (edges.some((e) => e.source === source && e.target === target && (e.sourceHandle || 'main') === port)) return 'Already connected.'
   // Only a joining node (merge) takes several branches in.
-  if (edges.some((e) => e.target === target) && targetNode.data.nodeType !== 'merge') return 'This node already has an input; join branches with a Merge node.'
+  const joins = targetInfo?.joins_branches ?? targetNode.data.nodeType === 'merge'
+  if (edges.some((e) => e.target === target) && !joins) return 'This node already has an input; join branches with a Merge node.'
   // Refuse a cycle: the target must not already lead back to the source.
   const todo = [target]
   const seen = new Set<string>()

@@ -42,6 +42,8 @@ export interface NodeTypeInfo {
   retry_backoff: number
   timeout_seconds: number
   params_schema: RJSFSchema
+  /** Takes several incoming branches (not served by the API yet: then only `merge` is known to). */
+  joins_branches?: boolean
 }
 
 /** The catalogue by type name. */
