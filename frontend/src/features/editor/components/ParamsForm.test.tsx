@@ -117,6 +117,13 @@ describe('params form of each built-in node (schemas from GET /api/nodes)', { ti
     expect(seen.at(-1)).toEqual({ combine: 'all', conditions: [{ left: '{{ input.body.amount }}', op: 'gt', right: 'gold' }] })
   })
 
+  it('titles array items as a person would ("Condition 2", not "conditions-2")', () => {
+    renderForm(byType('filter'), { conditions: [{ left: 1, op: 'exists' }, { left: 2, op: 'exists' }] })
+    expect(screen.getByText('Condition 1')).toBeInTheDocument()
+    expect(screen.getByText('Condition 2')).toBeInTheDocument()
+    expect(screen.queryByText('conditions-2')).not.toBeInTheDocument()
+  })
+
   it('inserts a name in scope from the expression helper', async () => {
     const seen: Record<string, unknown>[] = []
     renderForm(byType('fail'), { message: 'Order ' }, seen)

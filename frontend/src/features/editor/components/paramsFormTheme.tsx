@@ -17,6 +17,7 @@ import {
   type FieldProps,
   type IconButtonProps,
   type RegistryFieldsType,
+  type TitleFieldProps,
   type TemplatesType,
   type WrapIfAdditionalTemplateProps,
 } from '@rjsf/utils'
@@ -98,6 +99,28 @@ function NumberField(props: FieldProps) {
   )
 }
 
+/**
+ * rjsf titles the items of an array `conditions-1`, `conditions-2`: shown as "Condition 1".
+ * An item's title id ends with `_<index>__title`.
+ */
+export function itemTitle(id: string, title: string): string {
+  const item = /^(.+)-(\d+)$/.exec(title)
+  if (!item || !/_\d+__title$/.test(id)) return title
+  const [, base = '', n = ''] = item
+  const singular = base.endsWith('s') ? base.slice(0, -1) : base
+  return `${singular.charAt(0).toUpperCase()}${singular.slice(1)} ${n}`
+}
+
+function TitleField({ id, title, required, optionalDataControl }: TitleFieldProps) {
+  return (
+    <legend id={id}>
+      {itemTitle(id, title)}
+      {required && <span className="required">*</span>}
+      {optionalDataControl}
+    </legend>
+  )
+}
+
 function DescriptionField({ id, description }: DescriptionFieldProps) {
   if (!description) return null
   return <Text id={id} fontSize="xs" color="fg.muted" mb="1">{description}</Text>
@@ -154,6 +177,7 @@ function WrapIfAdditionalTemplate(props: WrapIfAdditionalTemplateProps) {
 export const paramsTemplates: Partial<TemplatesType> = {
   BaseInputTemplate,
   DescriptionFieldTemplate: DescriptionField,
+  TitleFieldTemplate: TitleField,
   FieldErrorTemplate,
   WrapIfAdditionalTemplate,
   ButtonTemplates: {
