@@ -39,8 +39,6 @@ export function toFlowEdge(edge: DefinitionEdge): WorkflowFlowEdge {
     target: edge.target,
     sourceHandle: output,
     targetHandle: INPUT_HANDLE,
-    // Ports other than main are named on the wire, e.g. the if node's true/false.
-    label: output === MAIN_PORT ? undefined : output,
   }
 }
 
