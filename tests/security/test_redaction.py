@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from sqlalchemy import text
 
 from automateos.extensions import db
@@ -94,20 +93,8 @@ def test_manual_run_and_retry_payloads_are_redacted(app, user):
     assert_no_secret(app, "apikey-10", "body-password-7", "qs-access-6")
 
 
-@pytest.fixture
-def redact_names(app):
-    """Set REDACT_NAMES for one test, then put the default back."""
-    default = app.config["REDACT_NAMES"]
-
-    def set_names(*names: str) -> None:
-        app.config["REDACT_NAMES"] = names
-
-    yield set_names
-    app.config["REDACT_NAMES"] = default
-
-
-def test_the_list_of_names_is_configurable(app, user, redact_names):
-    redact_names("customer_ref")
+def test_the_list_of_names_is_configurable(app, user, monkeypatch):
+    monkeypatch.setitem(app.config, "REDACT_NAMES", ("customer_ref",))
     wf = user.create_workflow(MANUAL)
     run = user.post(f"/api/workflows/{wf['id']}/run", {"payload": {"customer-ref": "C-77", "password": "visible"}})
     log = wait_for_log(app, user, run.get_json()["id"])
