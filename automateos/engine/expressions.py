@@ -142,7 +142,8 @@ def _render(template: Template, scope: dict[str, Any]) -> str:
     parts, size = [], 0
     for part in template.generate(**scope):
         size += text_size(part, max_bytes)
-        check_size(size, "the text")
+        if size > max_bytes:
+            check_size(size, "the text")
         parts.append(part)
     return "".join(parts)
 

@@ -37,6 +37,7 @@ from .sandbox_limits import (
 MAX_INT_BITS = 4096
 
 _PADDING_METHODS = frozenset({"ljust", "rjust", "center", "zfill"})
+_PRINTED_AS_IS = frozenset({str, int, float})
 
 
 def _nbytes(value: str | bytes | bytearray) -> int:
@@ -216,6 +217,8 @@ def finalize(value: Any) -> Any:
     """How a value prints inside a template: objects and booleans as JSON, null as empty."""
     if value is None:
         return ""
+    if type(value) in _PRINTED_AS_IS:
+        return value  # the common case, without the checks below
     check_text_of(value, "the printed value")
     if isinstance(value, (dict, list, bool)):
         return json.dumps(value, ensure_ascii=False, default=str)
