@@ -10,7 +10,7 @@ CHROMIUM ?= /usr/bin/chromium
 FRONTEND_SOURCES = $(shell find $(FRONTEND)/src $(FRONTEND)/public -type f 2>/dev/null) \
 	$(wildcard $(FRONTEND)/index.html $(FRONTEND)/vite.config.ts $(FRONTEND)/tsconfig*.json $(FRONTEND)/package.json)
 
-.PHONY: install run dashboard test test-embedded test-services test-frontend test-e2e clean
+.PHONY: install run dashboard test test-embedded test-services test-frontend test-e2e bench clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,10 @@ test-e2e: install
 	else \
 		echo "SKIPPED the end-to-end suite: Chromium is missing at $(CHROMIUM). Install it with: sudo apt-get install -y chromium"; \
 	fi
+
+## bench: our production stack, then n8n (../shared/peers/n8n), on the local PostgreSQL + Redis; prints the ratios (bench/README.md)
+bench: install
+	$(BIN)/python bench/vs_n8n.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache $(DIST) $(FRONTEND)/test-results

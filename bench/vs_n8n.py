@@ -1,0 +1,497 @@
+#!/usr/bin/env python3
+"""AutomateOS vs n8n on the same machine and services, one after the other (issue 9).
+
+    .venv/bin/python bench/vs_n8n.py            # or: make bench
+
+1. Our production stack: ``AUTOMATEOS_ENV=production``, gunicorn with ``gunicorn.conf.py``
+   and the Procfile's dramatiq worker, on PostgreSQL (a database of its own, never
+   ``test``) and Redis (a database index and namespace of its own). Figures:
+   webhook -> transform answered ``when_finished`` under ``wrk -c 20 -d 15s`` (req/s, p99),
+   p99 at a paced 100 req/s (open loop, timed from each call's scheduled send), one run of
+   webhook -> 40 transforms answered when finished (median of 15), and the long chain's
+   steps/s (runs answered 202, timed in the database: first run created -> last finished).
+2. The Dramatiq floor: plain no-op Dramatiq messages/s on the same Redis with the same
+   worker processes and threads (this module is the floor worker's actor module).
+3. n8n 1.123.81 (``../shared/peers/n8n/setup.sh`` relative to the repository) with the same
+   load, then stopped.
+
+Prints both sides with ratios and the load average next to each figure, and writes the JSON
+to ``bench/results/``. Everything it started is stopped on the way out; only 127.0.0.1 is
+used; every load is bounded in count and time.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import secrets
+import shlex
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import dramatiq
+import psycopg
+import redis
+import requests
+from dramatiq.brokers.redis import RedisBroker
+
+from pgdb import drop_database, recreate_database
+from throughput import (BIN, RESULTS_DIR, ROOT, Service, clear_redis_namespace, free_port, http_ok, percentiles, start_service, stop_services, wait_for_runs,
+                        wait_until)
+
+PEER_DIR = ROOT.parent / "shared" / "peers"
+N8N_PORT = 5678
+FLOOR_ENV = "VS_N8N_FLOOR_REDIS"  # set only in the floor's dramatiq worker: declares the no-op actor
+FLOOR_QUEUE = "floor"
+CHAIN_LENGTH = 40
+
+
+# -- the Dramatiq floor's actor module ------------------------------------------------------
+
+def _declare_floor_actor() -> None:
+    """Declare the no-op actor on a broker of the floor's own namespace (worker side)."""
+    url, namespace = os.environ[FLOOR_ENV].split(" ", 1)
+    floor_broker = RedisBroker(client=redis.Redis.from_url(url), namespace=namespace)
+    dramatiq.set_broker(floor_broker)
+
+    @dramatiq.actor(queue_name=FLOOR_QUEUE, max_retries=0)
+    def noop() -> None:
+        """Nothing: the cost left is Dramatiq's own (fetch, decode, middleware, ack)."""
+
+
+if os.environ.get(FLOOR_ENV):  # only in `dramatiq vs_n8n`, never when run as the benchmark
+    _declare_floor_actor()
+
+
+# -- workflows --------------------------------------------------------------------------------
+
+def hook_transform(respond: str) -> dict[str, Any]:
+    """n8n's webhook-set.json: a webhook feeding one Set of two fields."""
+    return {"nodes": [
+        {"id": "hook", "type": "webhook", "name": "Webhook", "params": {"respond": respond}},
+        {"id": "shape", "type": "transform", "name": "Edit Fields", "params": {"fields": {
+            "order": "{{ input.body.id }}", "total": "{{ input.body.amount * 2 }}"}}},
+    ], "edges": [{"source": "hook", "target": "shape"}]}
+
+
+def chain(respond: str) -> dict[str, Any]:
+    """n8n's chain40.json: a webhook, then 40 transforms each adding 1 to ``n``."""
+    nodes = [{"id": "hook", "type": "webhook", "name": "Webhook", "params": {"respond": respond}}]
+    edges = []
+    for i in range(1, CHAIN_LENGTH + 1):
+        source = "{{ input.body.n + 1 }}" if i == 1 else "{{ input.n + 1 }}"
+        nodes.append({"id": f"s{i}", "type": "transform", "name": f"Step {i}", "params": {"fields": {"n": source}}})
+        edges.append({"source": nodes[-2]["id"], "target": f"s{i}"})
+    return {"nodes": nodes, "edges": edges}
+
+
+def save_workflows(base: str) -> dict[str, str]:
+    """Register, log in and save the three workflows; their webhook paths by name."""
+    email, password = f"bench-{secrets.token_hex(4)}@example.com", secrets.token_urlsafe(16)
+    http = requests.Session()
+    http.post(f"{base}/api/auth/register", json={"email": email, "password": password}, timeout=30).raise_for_status()
+    resp = http.post(f"{base}/api/auth/login", json={"email": email, "password": password}, timeout=30)
+    resp.raise_for_status()
+    http.headers["Authorization"] = f"Bearer {resp.json()['access_token']}"
+    paths = {}
+    for name, definition in (("transform", hook_transform("when_finished")), ("chain", chain("when_finished")),
+                             ("chain_202", chain("immediately"))):
+        resp = http.post(f"{base}/api/workflows", json={"name": f"bench vs n8n: {name}", "definition": definition},
+                         timeout=30)
+        if resp.status_code != 201:
+            raise RuntimeError(f"saving workflow {name} failed: {resp.status_code} {resp.text}")
+        paths[name] = "/api/hooks/" + resp.json()["webhook_url"].rsplit("/api/hooks/", 1)[1]
+    return paths
+
+
+# -- load -------------------------------------------------------------------------------------
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def run_wrk(url: str, connections: int, seconds: int) -> dict[str, Any]:
+    """``wrk --latency`` with the peers' post.lua: req/s, p99 (ms), bad answers."""
+    cmd = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s", "--latency",
+           "-s", str(PEER_DIR / "post.lua"), url]
+    load = os.getloadavg()[0]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M)
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {"req_per_s": rps, "p99_ms": float(p99.group(1)) * _UNITS[p99.group(2)] if p99 else None,
+            "non_2xx": int(bad.group(1)) if bad else 0, "socket_errors": errors.group(1) if errors else "",
+            "load_avg": load, "command": "wrk " + " ".join(shlex.quote(c) for c in cmd[1:-2]) + " post.lua URL"}
+
+
+def paced(port: int, path: str, rate: float, seconds: float, connections: int = 40) -> dict[str, Any]:
+    """Open-loop load at ``rate`` calls/s for ``seconds``: each latency runs from the call's
+    scheduled send time (a late call counts its wait), so a stall is not hidden."""
+    total = int(rate * seconds)
+    body = b'{"id":"A-1","amount":150}'
+    lock, counter, results = threading.Lock(), iter(range(total)), []
+    start = time.monotonic() + 0.2
+    load = os.getloadavg()[0]
+
+    def loop() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while True:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                break
+            due = start + i / rate
+            time.sleep(max(0.0, due - time.monotonic()))
+            try:
+                conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+                resp = conn.getresponse()
+                resp.read()
+                ok = 200 <= resp.status < 300
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                ok = False
+            with lock:
+                results.append((time.monotonic() - due, ok))
+        conn.close()
+
+    threads = [threading.Thread(target=loop, daemon=True) for _ in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(seconds + 60)
+    lat = percentiles([r[0] for r in results])
+    return {"rate": rate, "calls": total, "answered_ok": sum(1 for r in results if r[1]),
+            "p50_ms": lat["p50"], "p99_ms": lat["p99"], "load_avg": load}
+
+
+def chain_median(port: int, path: str, runs: int, check: Callable[[Any], bool]) -> dict[str, Any]:
+    """Median wall time of ``runs`` sequential calls (after 3 warm-ups); each answer checked."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    times, load = [], os.getloadavg()[0]
+    for i in range(runs + 3):
+        t0 = time.perf_counter()
+        conn.request("POST", path, body=b'{"n":1}', headers={"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        data = resp.read()
+        elapsed = time.perf_counter() - t0
+        if resp.status >= 300 or not check(json.loads(data)):
+            raise RuntimeError(f"chain answered {resp.status}: {data[:300]!r}")
+        if i >= 3:
+            times.append(elapsed * 1000)
+    conn.close()
+    return {"median_ms": statistics.median(times), "min_ms": min(times), "max_ms": max(times), "load_avg": load}
+
+
+# -- our stack ----------------------------------------------------------------------------------
+
+def procfile_worker(args: argparse.Namespace) -> list[str]:
+    """The Procfile's worker command (processes/threads overridable for tuning)."""
+    line = next(l for l in (ROOT / "Procfile").read_text().splitlines() if l.startswith("worker:"))
+    cmd = shlex.split(line.split(":", 1)[1])
+    for flag, value in (("--processes", args.worker_processes), ("--threads", args.worker_threads)):
+        if value and flag in cmd:
+            cmd[cmd.index(flag) + 1] = str(value)
+        elif value:
+            cmd += [flag, str(value)]
+    cmd[0] = str(BIN / cmd[0])
+    return cmd
+
+
+def worker_size(cmd: list[str]) -> tuple[int, int]:
+    """(processes, threads) of a dramatiq command line."""
+    def opt(flag: str, default: int) -> int:
+        return int(cmd[cmd.index(flag) + 1]) if flag in cmd else default
+    return opt("--processes", os.cpu_count() or 1), opt("--threads", 8)
+
+
+def our_env(args: argparse.Namespace) -> dict[str, str]:
+    """Production settings on the benchmark's own database and Redis namespace."""
+    env = os.environ.copy()
+    env.update({
+        "AUTOMATEOS_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48),
+        "JWT_SECRET_KEY": secrets.token_urlsafe(48), "DATABASE_URL": f"{args.pg_url}/{args.database}",
+        "REDIS_URL": args.redis_url, "AUTOMATEOS_REDIS_NAMESPACE": args.namespace,
+        # The checkout measured comes first (a worktree of an older commit measures that commit).
+        "PYTHONPATH": str(ROOT), "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}", "PYTHONUNBUFFERED": "1",
+    })
+    if args.web_workers:
+        env["WEB_CONCURRENCY"] = str(args.web_workers)
+    if args.web_class:
+        env["GUNICORN_WORKER_CLASS"] = args.web_class
+    return env
+
+
+def fire_chains(port: int, path: str, runs: int, connections: int = 10) -> list[int]:
+    """POST ``runs`` chain calls answered 202 over ``connections`` connections; their log ids."""
+    lock, counter, ids = threading.Lock(), iter(range(runs)), []
+
+    def loop() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        while True:
+            with lock:
+                if next(counter, None) is None:
+                    break
+            conn.request("POST", path, body=b'{"n":1}', headers={"Content-Type": "application/json"})
+            resp = conn.getresponse()
+            data = json.loads(resp.read())
+            if resp.status == 202:
+                with lock:
+                    ids.append(data["log_id"])
+        conn.close()
+
+    threads = [threading.Thread(target=loop, daemon=True) for _ in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return ids
+
+
+def chain_steps_per_s(db_url: str, port: int, path: str, runs: int) -> dict[str, Any]:
+    """Fire ``runs`` long chains answered 202; steps/s = runs x 40 / (first created -> last finished)."""
+    load = os.getloadavg()[0]
+    ids = fire_chains(port, path, runs)
+    left = wait_for_runs(db_url, ids, 300.0, "long chains")
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        first, last, ok = conn.execute(
+            "SELECT min(started_at), max(finished_at), count(*) FILTER (WHERE status = 'success')"
+            " FROM execution_logs WHERE id = ANY(%s)", (ids,)).fetchone()
+    window = (last - first).total_seconds()
+    return {"runs": runs, "succeeded": ok, "unfinished": left, "window_s": window,
+            "steps_per_s": ok * CHAIN_LENGTH / window if window else None, "load_avg": load}
+
+
+def measure_ours(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
+    """Every figure of our stack, then the Dramatiq floor on the same Redis and worker size."""
+    env, port = our_env(args), free_port()
+    base, db_url = f"http://127.0.0.1:{port}", f"{args.pg_url}/{args.database}"
+    web_cmd = [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}", "wsgi:app"]
+    worker_cmd = procfile_worker(args)
+    services: list[Service] = []
+    result: dict[str, Any] = {"web": " ".join([Path(web_cmd[0]).name, *web_cmd[1:]]).replace(f"{ROOT}/", ""),
+                              "worker": " ".join([Path(worker_cmd[0]).name, *worker_cmd[1:]]),
+                              "web_env": {k: env[k] for k in ("WEB_CONCURRENCY", "GUNICORN_WORKER_CLASS") if k in env}}
+    try:
+        recreate_database(args.pg_url, args.database)
+        clear_redis_namespace(args.redis_url, args.namespace)
+        with (run_dir / "migrate.log").open("wb") as log:
+            subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                           stdout=log, stderr=subprocess.STDOUT, timeout=180)
+        services.append(start_service("web", web_cmd, env, run_dir, stop_signal=signal.SIGINT))
+        services.append(start_service("worker", worker_cmd, env, run_dir))
+        processes, _threads = worker_size(worker_cmd)
+        wait_until(lambda: http_ok(f"{base}/readyz"), 90, "gunicorn /readyz", services)
+        wait_until(lambda: services[1].log_path.read_text(errors="replace").count("is ready for action") >= processes,
+                   90, "dramatiq workers", services)
+        paths = save_workflows(base)
+        print(f"ours: {result['web']} | {result['worker']}", flush=True)
+        result |= measure_side(port, paths, args, lambda a: a.get("result", {}).get("n") == CHAIN_LENGTH + 1)
+        result["chain_steps"] = chain_steps_per_s(db_url, port, paths["chain_202"], args.chain_throughput_runs)
+        print(f"  long chain: {result['chain_steps']}", flush=True)
+    finally:
+        stop_services(services)
+    result["floor"] = dramatiq_floor(args, env, worker_cmd, run_dir)
+    print(f"  dramatiq floor: {result['floor']}", flush=True)
+    return result
+
+
+def measure_side(port: int, paths: dict[str, str], args: argparse.Namespace,
+                 chain_ok: Callable[[Any], bool]) -> dict[str, Any]:
+    """The three client-side figures, the same for both systems."""
+    url = f"http://127.0.0.1:{port}{paths['transform']}"
+    subprocess.run(["wrk", "-t", "1", "-c", "4", "-d", "3s", "-s", str(PEER_DIR / "post.lua"), url],
+                   capture_output=True, timeout=60, check=True)  # warm-up: connections, caches, JIT
+    out = {"wrk": run_wrk(url, args.connections, args.duration)}
+    print(f"  wrk: {out['wrk']}", flush=True)
+    out["paced"] = paced(port, paths["transform"], args.rate, args.paced_seconds)
+    print(f"  paced: {out['paced']}", flush=True)
+    out["chain"] = chain_median(port, paths["chain"], args.chain_runs, chain_ok)
+    print(f"  chain: {out['chain']}", flush=True)
+    return out
+
+
+def dramatiq_floor(args: argparse.Namespace, env: dict[str, str], worker_cmd: list[str],
+                   run_dir: Path) -> dict[str, Any]:
+    """No-op messages/s through ``dramatiq`` with the worker's processes and threads on the
+    same Redis: all messages queued first, timed from 5 % to 95 % acknowledged (so the
+    workers' start and the last stragglers are left out)."""
+    namespace = f"{args.namespace}-floor"
+    client = redis.Redis.from_url(args.redis_url)
+    clear_redis_namespace(args.redis_url, namespace)
+    broker = RedisBroker(client=client, namespace=namespace)
+    message = dramatiq.Message(queue_name=FLOOR_QUEUE, actor_name="noop", args=(), kwargs={}, options={})
+    for _ in range(args.floor_messages):
+        broker.enqueue(message.copy(message_id=dramatiq.message.generate_unique_id()))
+    pending_key = f"{namespace}:{FLOOR_QUEUE}.msgs"
+    total = client.hlen(pending_key)
+    processes, threads = worker_size(worker_cmd)
+    # The module before --path: --path takes several values and would swallow it.
+    cmd = [str(BIN / "dramatiq"), Path(__file__).stem, "--processes", str(processes), "--threads", str(threads),
+           "--path", str(Path(__file__).parent)]
+    floor_env = env | {FLOOR_ENV: f"{args.redis_url} {namespace}"}
+    load = os.getloadavg()[0]
+    service = start_service("floor", cmd, floor_env, run_dir)
+    try:
+        low, high = total * 0.95, total * 0.05
+        t_low = t_high = None
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and t_high is None:
+            left = client.hlen(pending_key)
+            now = time.monotonic()
+            if t_low is None and left <= low:
+                t_low, n_low = now, left
+            if left <= high:
+                t_high, n_high = now, left
+            if not service.alive():
+                raise RuntimeError(f"floor worker exited:\n{service.log_tail()}")
+            time.sleep(0.01)
+        if t_low is None or t_high is None or t_high <= t_low:
+            raise RuntimeError("the floor worker did not drain its queue in time")
+        return {"messages": total, "processes": processes, "threads": threads,
+                "messages_per_s": (n_low - n_high) / (t_high - t_low), "load_avg": load}
+    finally:
+        stop_services([service])
+        clear_redis_namespace(args.redis_url, namespace)
+
+
+# -- n8n -------------------------------------------------------------------------------------------
+
+def measure_n8n(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
+    """Install (once) and start n8n with the peers' setup.sh, measure it, stop it."""
+    n8n_dir = Path(args.n8n_dir)
+    env = os.environ | {"N8N_DIR": str(n8n_dir)}
+    pid_file = n8n_dir / "n8n.pid"
+    try:
+        with (run_dir / "n8n-setup.log").open("wb") as log:
+            subprocess.run(["bash", str(PEER_DIR / "n8n" / "setup.sh")], env=env, check=True, stdout=log,
+                           stderr=subprocess.STDOUT, timeout=900, stdin=subprocess.DEVNULL)
+        paths = {"transform": "/webhook/bench", "chain": "/webhook/chain40"}
+        print("n8n 1.123.81 on :5678", flush=True)
+        return measure_side(N8N_PORT, paths, args, lambda a: (a[0] if isinstance(a, list) else a).get("n") == CHAIN_LENGTH + 1)
+    finally:
+        if pid_file.exists():  # setup.sh started it with setsid: its pid leads its own group
+            pid = int(pid_file.read_text())
+            stop_services([Service("n8n", _Adopted(pid), n8n_dir / "n8n.log")])
+            pid_file.unlink(missing_ok=True)
+
+
+class _Adopted:
+    """Enough of ``subprocess.Popen`` for ``stop_service`` on a process we did not spawn."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def poll(self) -> int | None:
+        return None if Path(f"/proc/{self.pid}").exists() else 0
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = time.monotonic() + (timeout or 0)
+        while self.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return 0
+
+
+# -- report -----------------------------------------------------------------------------------------
+
+def report(ours: dict[str, Any], n8n: dict[str, Any] | None) -> list[tuple[str, str, str, str]]:
+    """Rows of (figure, ours, n8n, ratio) and the goal each ratio is held to."""
+    def ratio(a: float | None, b: float | None) -> str:
+        return f"{a / b:.2f}x" if a and b else "-"
+
+    def f(v: float | None, unit: str) -> str:
+        return "-" if v is None else f"{v:,.1f}{unit}"
+
+    n = n8n or {"wrk": {}, "paced": {}, "chain": {}}
+    rows = [
+        ("webhook->transform when_finished, wrk -c20 15s: req/s (goal >= 4x)",
+         f(ours["wrk"]["req_per_s"], ""), f(n["wrk"].get("req_per_s"), ""),
+         ratio(ours["wrk"]["req_per_s"], n["wrk"].get("req_per_s"))),
+        ("  same run: p99", f(ours["wrk"]["p99_ms"], " ms"), f(n["wrk"].get("p99_ms"), " ms"),
+         ratio(n["wrk"].get("p99_ms"), ours["wrk"]["p99_ms"])),
+        ("p99 at a paced 100 req/s (goal < 100 ms)", f(ours["paced"]["p99_ms"], " ms"),
+         f(n["paced"].get("p99_ms"), " ms"), ratio(n["paced"].get("p99_ms"), ours["paced"]["p99_ms"])),
+        ("40-transform chain, median of 15 (goal < 100 ms, <= n8n)", f(ours["chain"]["median_ms"], " ms"),
+         f(n["chain"].get("median_ms"), " ms"), ratio(n["chain"].get("median_ms"), ours["chain"]["median_ms"])),
+        ("long chain steps/s vs Dramatiq no-op msgs/s (goal >= 50%)", f(ours["chain_steps"]["steps_per_s"], ""),
+         f(ours["floor"]["messages_per_s"], " (floor)"),
+         f"{100 * ours['chain_steps']['steps_per_s'] / ours['floor']['messages_per_s']:.0f}%"
+         if ours["chain_steps"]["steps_per_s"] else "-"),
+    ]
+    return rows
+
+
+def print_table(rows: list[tuple[str, str, str, str]]) -> None:
+    """The figures as a Markdown table (ratio: ours over n8n, higher is better for us)."""
+    print("\n| figure | AutomateOS | n8n 1.123.81 | ratio (ours better > 1) |\n| --- | ---: | ---: | ---: |")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The benchmark's options."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--skip-n8n", action="store_true", help="measure only our stack (e.g. while tuning)")
+    p.add_argument("--connections", type=int, default=20, help="wrk connections")
+    p.add_argument("--duration", type=int, default=15, help="wrk seconds")
+    p.add_argument("--rate", type=float, default=100.0, help="paced calls per second")
+    p.add_argument("--paced-seconds", type=float, default=15.0, help="paced load duration")
+    p.add_argument("--chain-runs", type=int, default=15, help="40-step chain runs timed (median)")
+    p.add_argument("--chain-throughput-runs", type=int, default=60, help="long chains fired for steps/s")
+    p.add_argument("--floor-messages", type=int, default=5000, help="no-op messages for the Dramatiq floor")
+    p.add_argument("--web-workers", type=int, help="WEB_CONCURRENCY (default: gunicorn.conf.py)")
+    p.add_argument("--web-class", choices=("gevent", "gthread"), help="GUNICORN_WORKER_CLASS (default: gunicorn.conf.py)")
+    p.add_argument("--worker-processes", type=int, help="dramatiq --processes (default: the Procfile's)")
+    p.add_argument("--worker-threads", type=int, help="dramatiq --threads (default: the Procfile's)")
+    p.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432", help="PostgreSQL server, no database")
+    p.add_argument("--database", default="automateos_bench_vs_n8n", help="our database (created and dropped)")
+    p.add_argument("--redis-url", default="redis://127.0.0.1:6379/14", help="Redis for our broker and the floor")
+    p.add_argument("--namespace", default="automateos-bench-vs-n8n", help="our AUTOMATEOS_REDIS_NAMESPACE")
+    p.add_argument("--n8n-dir", default=os.environ.get("N8N_DIR", "/tmp/peers/n8n"), help="where setup.sh installs n8n")
+    p.add_argument("--label", default="", help="free text stored in the JSON result")
+    args = p.parse_args(argv)
+    if args.database in ("test", "postgres") or not args.database.isidentifier():
+        p.error("--database must be a plain identifier of its own (the test suite drops 'test')")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Ours, the floor, then n8n; print the table and write the JSON."""
+    args = parse_args(argv)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    run_dir = RESULTS_DIR / f"vs_n8n-{stamp}"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    signal.signal(signal.SIGTERM, lambda s, _f: sys.exit(128 + s))  # unwind through every finally
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    print(f"commit {commit}, load average {os.getloadavg()}", flush=True)
+    try:
+        ours = measure_ours(args, run_dir)
+    finally:
+        try:
+            drop_database(args.pg_url, args.database)
+            clear_redis_namespace(args.redis_url, args.namespace)
+        except Exception as exc:  # cleanup must not hide the run's own error
+            print(f"cleanup: {type(exc).__name__}: {exc}", file=sys.stderr)
+    n8n = None if args.skip_n8n else measure_n8n(args, run_dir)
+    rows = report(ours, n8n)
+    print_table(rows)
+    print(f"\nload average at the end {os.getloadavg()}; cores {os.cpu_count()}")
+    out = RESULTS_DIR / f"vs_n8n-{stamp}.json"
+    out.write_text(json.dumps({"when": stamp, "commit": commit, "label": args.label, "ours": ours, "n8n": n8n,
+                               "table": rows, "load_avg_end": os.getloadavg()}, indent=2, default=str))
+    print(f"JSON: {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
