@@ -118,19 +118,42 @@ def save_workflows(base: str) -> dict[str, str]:
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
-def run_wrk(url: str, connections: int, seconds: int) -> dict[str, Any]:
-    """``wrk --latency`` with the peers' post.lua: req/s, p99 (ms), bad answers."""
+# The peers' post.lua, plus a count of answers by HTTP status (wrk's own summary only says
+# "Non-2xx"): an error answered fast must not pass for throughput.
+STATUS_LUA = """dofile(%s)
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) statuses = {} end
+function response(status, headers, body) statuses[status] = (statuses[status] or 0) + 1 end
+function done(summary, latency, requests)
+  for _, t in ipairs(threads) do
+    for code, n in pairs(t:get("statuses")) do io.write("status ", code, " ", n, "\\n") end
+  end
+end
+"""
+
+
+def run_wrk(url: str, connections: int, seconds: int, run_dir: Path) -> dict[str, Any]:
+    """``wrk --latency`` with the peers' post.lua: 2xx answers/s, p99 (ms), answers by status."""
+    script = run_dir / "post-status.lua"
+    script.write_text(STATUS_LUA % json.dumps(str(PEER_DIR / "post.lua")))
     cmd = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s", "--latency",
-           "-s", str(PEER_DIR / "post.lua"), url]
+           "-s", str(script), url]
     load = os.getloadavg()[0]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    statuses: dict[str, int] = {}
+    for code, n in re.findall(r"^status (\d+) (\d+)$", out, re.M):
+        statuses[code] = statuses.get(code, 0) + int(n)
+    ok = sum(n for code, n in statuses.items() if code.startswith("2"))
+    window = float(re.search(r"requests in ([\d.]+)(m?s)", out).group(1))
+    window *= 1e-3 if re.search(r"requests in [\d.]+ms", out) else 1.0
+    rps = ok / window
     p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M)
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
-    return {"req_per_s": rps, "p99_ms": float(p99.group(1)) * _UNITS[p99.group(2)] if p99 else None,
+    return {"req_per_s": rps, "statuses": statuses, "p99_ms": float(p99.group(1)) * _UNITS[p99.group(2)] if p99 else None,
             "non_2xx": int(bad.group(1)) if bad else 0, "socket_errors": errors.group(1) if errors else "",
-            "load_avg": load, "command": "wrk " + " ".join(shlex.quote(c) for c in cmd[1:-2]) + " post.lua URL"}
+            "load_avg": load, "command": "wrk " + " ".join(shlex.quote(c) for c in cmd[1:-2]) + " post.lua+status URL"}
 
 
 def paced(port: int, path: str, rate: float, seconds: float, connections: int = 40) -> dict[str, Any]:
@@ -295,7 +318,7 @@ def measure_ours(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
                    90, "dramatiq workers", services)
         paths = save_workflows(base)
         print(f"ours: {result['web']} | {result['worker']}", flush=True)
-        result |= measure_side(port, paths, args, lambda a: a.get("result", {}).get("n") == CHAIN_LENGTH + 1)
+        result |= measure_side(port, paths, args, lambda a: a.get("result", {}).get("n") == CHAIN_LENGTH + 1, run_dir)
         result["chain_steps"] = chain_steps_per_s(db_url, port, paths["chain_202"], args.chain_throughput_runs)
         print(f"  long chain: {result['chain_steps']}", flush=True)
     finally:
@@ -306,12 +329,12 @@ def measure_ours(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
 
 
 def measure_side(port: int, paths: dict[str, str], args: argparse.Namespace,
-                 chain_ok: Callable[[Any], bool]) -> dict[str, Any]:
+                 chain_ok: Callable[[Any], bool], run_dir: Path) -> dict[str, Any]:
     """The three client-side figures, the same for both systems."""
     url = f"http://127.0.0.1:{port}{paths['transform']}"
     subprocess.run(["wrk", "-t", "1", "-c", "4", "-d", "3s", "-s", str(PEER_DIR / "post.lua"), url],
                    capture_output=True, timeout=60, check=True)  # warm-up: connections, caches, JIT
-    out = {"wrk": run_wrk(url, args.connections, args.duration)}
+    out = {"wrk": run_wrk(url, args.connections, args.duration, run_dir)}
     print(f"  wrk: {out['wrk']}", flush=True)
     out["paced"] = paced(port, paths["transform"], args.rate, args.paced_seconds)
     print(f"  paced: {out['paced']}", flush=True)
@@ -377,7 +400,7 @@ def measure_n8n(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
                            stderr=subprocess.STDOUT, timeout=900, stdin=subprocess.DEVNULL)
         paths = {"transform": "/webhook/bench", "chain": "/webhook/chain40"}
         print("n8n 1.123.81 on :5678", flush=True)
-        return measure_side(N8N_PORT, paths, args, lambda a: (a[0] if isinstance(a, list) else a).get("n") == CHAIN_LENGTH + 1)
+        return measure_side(N8N_PORT, paths, args, lambda a: (a[0] if isinstance(a, list) else a).get("n") == CHAIN_LENGTH + 1, run_dir)
     finally:
         if pid_file.exists():  # setup.sh started it with setsid: its pid leads its own group
             pid = int(pid_file.read_text())
@@ -447,7 +470,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--rate", type=float, default=100.0, help="paced calls per second")
     p.add_argument("--paced-seconds", type=float, default=15.0, help="paced load duration")
     p.add_argument("--chain-runs", type=int, default=15, help="40-step chain runs timed (median)")
-    p.add_argument("--chain-throughput-runs", type=int, default=60, help="long chains fired for steps/s")
+    p.add_argument("--chain-throughput-runs", type=int, default=30, help="long chains fired for steps/s")
     p.add_argument("--floor-messages", type=int, default=5000, help="no-op messages for the Dramatiq floor")
     p.add_argument("--web-workers", type=int, help="WEB_CONCURRENCY (default: gunicorn.conf.py)")
     p.add_argument("--web-class", choices=("gevent", "gthread"), help="GUNICORN_WORKER_CLASS (default: gunicorn.conf.py)")
