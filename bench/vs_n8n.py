@@ -140,7 +140,10 @@ def run_wrk(url: str, connections: int, seconds: int, run_dir: Path) -> dict[str
     cmd = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s", "--latency",
            "-s", str(script), url]
     load = os.getloadavg()[0]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=True)
+    out = done.stdout
+    if "cannot open" in done.stderr or "status " not in out:  # wrk goes on without a broken script
+        raise RuntimeError(f"wrk's script failed:\n{done.stderr}")
     statuses: dict[str, int] = {}
     for code, n in re.findall(r"^status (\d+) (\d+)$", out, re.M):
         statuses[code] = statuses.get(code, 0) + int(n)
