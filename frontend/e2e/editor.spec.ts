@@ -54,6 +54,17 @@ async function connect(page: Page, from: string, port: string, to: string): Prom
   await page.mouse.up()
 }
 
+/** Wait until the canvas stops moving (the fit-view animation after an auto-layout). */
+async function settled(page: Page, id: string): Promise<void> {
+  let last = ''
+  await expect.poll(async () => {
+    const now = JSON.stringify(await node(page, id).boundingBox())
+    const still = now === last
+    last = now
+    return still
+  }, { intervals: [150] }).toBe(true)
+}
+
 async function openNode(page: Page, id: string): Promise<void> {
   // The header of a node is never under a handle.
   await node(page, id).getByText(id, { exact: false }).first().click()
@@ -82,6 +93,8 @@ test('the node catalogue the unit tests use is what the app serves', async ({ re
 })
 
 test('build webhook -> filter -> transform with the mouse, save it, and it runs', async ({ page }) => {
+  // Many steps, each a real round trip: give a loaded machine room.
+  test.slow()
   const user = await createUser(page.request, 'editor')
   await loginAs(page, user, '/workflows/new')
   await expect(page.getByRole('heading', { name: 'New workflow', level: 1 })).toBeVisible()
@@ -91,6 +104,7 @@ test('build webhook -> filter -> transform with the mouse, save it, and it runs'
   await dropFromPalette(page, 'filter', 0.2, 0.5)
   await dropFromPalette(page, 'transform', 0.2, 0.8)
   await page.getByRole('button', { name: 'Auto-layout' }).click()
+  await settled(page, 'webhook')
   // Connect the ports by dragging from handle to handle.
   await connect(page, 'webhook', 'main', 'filter')
   await expect(page.locator('.react-flow__edge')).toHaveCount(1)
@@ -157,6 +171,7 @@ const ordersWorkflow: Definition = {
 }
 
 test('a param the API refuses shows on its field and node; leaving unsaved asks; Run now links to the run', async ({ page }) => {
+  test.slow()
   const user = await createUser(page.request, 'editor-errors')
   const { id } = await apiCall<Workflow>(page.request, user, 'POST', '/workflows', { name: 'Big orders', definition: ordersWorkflow })
   await loginAs(page, user, `/workflows/${id}`)
@@ -202,6 +217,7 @@ test('a param the API refuses shows on its field and node; leaving unsaved asks;
 })
 
 test('export a workflow as JSON, then import it as a new workflow', async ({ page }) => {
+  test.slow()
   const user = await createUser(page.request, 'transfer')
   const definition: Definition = {
     nodes: [

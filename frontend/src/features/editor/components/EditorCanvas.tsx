@@ -32,10 +32,12 @@ interface EditorCanvasProps {
   onDropNode: (type: string, position: { x: number; y: number }) => void
   /** Edge ids the last save complained about (drawn red). */
   edgeErrors: Record<string, string[]>
+  /** Changed to fit the view to the nodes (e.g. after an auto-layout). */
+  fitKey?: number
 }
 
 /** The canvas; must be inside a ReactFlowProvider. */
-export function EditorCanvas({ nodes, edges, onNodesChange, onEdgesChange, onConnect, canConnect, onDropNode, edgeErrors }: EditorCanvasProps) {
+export function EditorCanvas({ nodes, edges, onNodesChange, onEdgesChange, onConnect, canConnect, onDropNode, edgeErrors, fitKey = 0 }: EditorCanvasProps) {
   const { screenToFlowPosition, flowToScreenPosition, fitView, getZoom } = useReactFlow()
   const { colorMode } = useColorMode()
   const container = useRef<HTMLDivElement>(null)
@@ -58,6 +60,13 @@ export function EditorCanvas({ nodes, edges, onNodesChange, onEdgesChange, onCon
     const frame = requestAnimationFrame(() => void fitView({ padding: 0.3, maxZoom: Math.min(getZoom(), 1.2), duration: 150 }))
     return () => cancelAnimationFrame(frame)
   }, [nodes, flowToScreenPosition, fitView, getZoom])
+
+  // Runs after React Flow has taken the new positions in (its store syncs in a child's effect).
+  useEffect(() => {
+    if (fitKey === 0) return
+    const frame = requestAnimationFrame(() => void fitView({ padding: 0.15, maxZoom: 1.2, duration: 200 }))
+    return () => cancelAnimationFrame(frame)
+  }, [fitKey, fitView])
 
   const onDragOver = useCallback((event: DragEvent) => {
     if (!event.dataTransfer.types.includes(NODE_DRAG_TYPE)) return

@@ -72,6 +72,8 @@ export function WorkflowEditor({ workflow, nodeTypes }: WorkflowEditorProps) {
   const [baseline, setBaseline] = useState(() => snapshot(graph.definition, settings))
   const dirty = snapshot(graph.definition, settings) !== baseline
   const bypassGuard = useRef(false)
+  // Bumped to make the canvas fit its nodes into view.
+  const [fitKey, setFitKey] = useState(0)
   const save = useSaveWorkflow()
   const create = useCreateWorkflow()
 
@@ -226,7 +228,7 @@ export function WorkflowEditor({ workflow, nodeTypes }: WorkflowEditorProps) {
                 </Box>
                 <Stack gap="2" minW="0">
                   <CanvasToolbar
-                    onAutoLayout={graph.autoLayout}
+                    onAutoLayout={() => { graph.autoLayout(); setFitKey((k) => k + 1) }}
                     canLayout={graph.nodes.length > 0}
                     onDelete={selectedNode ? () => graph.removeNode(selectedNode.id) : selectedEdge ? () => graph.removeEdge(selectedEdge.id) : undefined}
                     deleteLabel={selectedNode ? 'Delete selected node' : 'Delete selected connection'}
@@ -246,6 +248,7 @@ export function WorkflowEditor({ workflow, nodeTypes }: WorkflowEditorProps) {
                       canConnect={(c) => canConnect(c) === null}
                       onDropNode={(type, position) => graph.addNode(type, position)}
                       edgeErrors={errors.edges}
+                      fitKey={fitKey}
                     />
                   </Box>
                 </Stack>
