@@ -23,6 +23,8 @@ import threading
 
 wsgi_app = "wsgi:app"
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+# One worker per core of a 2-core box, gevent: a when_finished call waits as a greenlet;
+# measured with bench/vs_n8n.py (docs/decisions.md).
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gevent")
 # gevent: open connections per worker, streams included. gthread: threads per worker,
