@@ -19,8 +19,7 @@ from tqdm import tqdm
 
 from ..db_types import utcnow
 from ..extensions import db
-from ..routing import MAX_ID
-from ..workflows.models import Workflow
+from ..workflows.models import WORKFLOW_ID_MAX, Workflow
 from .models import FINISHED_EXECUTION
 from .retention import DEFAULT_BATCH_SIZE, Purge, matching_counts, purge_logs, reclaim_space
 from .stats import history_stats
@@ -114,7 +113,7 @@ def run_cleanup(days: int, statuses: tuple[str, ...], workflow_id: int | None, d
 @logs_cli.command("cleanup")
 @click.option("--days", type=DAYS, required=True, help="Delete runs that started more than DAYS days ago.")
 @click.option("--status", type=STATUS, default=None, help="Only runs of this status (default: success and failed).")
-@click.option("--workflow", "workflow_id", type=click.IntRange(min=1, max=MAX_ID), default=None,
+@click.option("--workflow", "workflow_id", type=click.IntRange(min=1, max=WORKFLOW_ID_MAX), default=None,
               help="Only this workflow's runs.")
 @click.option("--dry-run", is_flag=True, help="Print what would be deleted; delete nothing.")
 @click.option("--batch-size", type=BATCH_SIZE, default=DEFAULT_BATCH_SIZE, show_default=True,

@@ -26,9 +26,8 @@ from flask import current_app
 from sqlalchemy import BigInteger, ColumnElement, Connection, Engine, func, literal, select, tuple_
 from sqlalchemy.exc import OperationalError
 
-from ..db_types import UTCDateTime, utcnow
+from ..db_types import BIGINT_MAX, UTCDateTime, utcnow
 from ..extensions import db
-from ..routing import MAX_ID
 from ..workflows.models import Workflow
 from .models import FINISHED_EXECUTION, ExecutionLog
 
@@ -130,7 +129,7 @@ def _delete_batch(conn: Connection, walk: list[ColumnElement[bool]], only: list[
         # Without an end (the last batch) the bound is past every run; an OR instead
         # would keep the planner from using the bound in the index scan.
         end_key = tuple_(func.coalesce(select(end.c.started_at).scalar_subquery(), literal(NEVER, UTCDateTime())),
-                         func.coalesce(select(end.c.id).scalar_subquery(), literal(MAX_ID, BigInteger())))
+                         func.coalesce(select(end.c.id).scalar_subquery(), literal(BIGINT_MAX, BigInteger())))
         gone = table.delete().where(*conditions, *finished, _key() <= end_key).returning(table.c.id).cte("gone")
         count, end_at, end_id = conn.execute(select(
             select(func.count()).select_from(gone).scalar_subquery(),

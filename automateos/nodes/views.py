@@ -40,6 +40,7 @@ def describe(node_cls: type) -> dict[str, Any]:
 
 @blp.route("")
 class NodeTypes(MethodView):
+    @blp.doc(security=[])  # public: the catalogue holds no user data
     @blp.response(200, NodeTypeSchema(many=True))
     def get(self) -> Any:
         """Every installed node type, triggers first."""
