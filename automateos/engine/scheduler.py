@@ -94,9 +94,11 @@ class Ticker(threading.Thread):
         super().__init__(name="automateos-ticker", daemon=True)
         self.app = app
         config = app.config
-        self.interval = float(config["SCHEDULER_INTERVAL_SECONDS"])
         self.periods = {"reconcile": float(config["RECONCILE_INTERVAL_SECONDS"]),
                         "apply_retention": float(config["RETENTION_INTERVAL_SECONDS"])}
+        # Tick as often as the most frequent job needs: a 1 s reconcile period must not
+        # wait for a 15 s schedule tick.
+        self.interval = min(p for p in (float(config["SCHEDULER_INTERVAL_SECONDS"]), *self.periods.values()) if p > 0)
         self.last_done = {name: time.monotonic() for name in self.periods}
         # Three ticks: a leader that missed two is gone (killed, hung), and its successor
         # takes over within seconds, not after a fixed half minute.
