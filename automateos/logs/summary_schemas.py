@@ -26,7 +26,10 @@ class ExecutionStatsArgsSchema(Schema):
 
     @post_load
     def _window(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
-        since, until = default_window(data["bucket"], data["utc_offset_minutes"], data.get("until"))
+        try:
+            since, until = default_window(data["bucket"], data["utc_offset_minutes"], data.get("until"))
+        except OverflowError:  # a window reaching back before year 1
+            raise ValidationError("until is too early: the window would start before year 1.", "until") from None
         data.setdefault("since", since)
         data["until"] = until
         if data["since"] >= data["until"]:

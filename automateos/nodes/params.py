@@ -59,7 +59,22 @@ def params_json_schema(node_cls: type[Node]) -> dict[str, Any]:
         schema_name_resolver=lambda schema: None,
         spec=APISpec("automateos-node-params", "1", JSON_SCHEMA_OPENAPI_VERSION),
     )
-    return converter.schema2jsonschema(node_cls.params_schema)
+    return _object_lengths_as_properties(converter.schema2jsonschema(node_cls.params_schema))
+
+
+def _object_lengths_as_properties(schema: Any) -> Any:
+    """apispec exports a ``Length`` rule on a dict field as ``minLength``/``maxLength``,
+    which JSON Schema applies to strings only: on objects they are ``min/maxProperties``."""
+    if isinstance(schema, list):
+        return [_object_lengths_as_properties(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    fixed = {key: _object_lengths_as_properties(value) for key, value in schema.items()}
+    if fixed.get("type") == "object":
+        for length, properties in (("minLength", "minProperties"), ("maxLength", "maxProperties")):
+            if length in fixed:
+                fixed[properties] = fixed.pop(length)
+    return fixed
 
 
 def _drop_expression_errors(errors: Any, raw: Any) -> Any:

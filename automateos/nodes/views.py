@@ -22,6 +22,8 @@ class NodeTypeSchema(Schema):
     category = fields.String()
     version = fields.Integer()
     outputs = fields.List(fields.String())
+    joins_branches = fields.Boolean(metadata={"description": "takes several incoming edges (as merge)"})
+    blocking = fields.Boolean(metadata={"description": "waits on the network or a clock"})
     max_retries = fields.Integer()
     retry_backoff = fields.Float()
     timeout_seconds = fields.Float()
@@ -33,6 +35,7 @@ def describe(node_cls: type) -> dict[str, Any]:
     return {
         "type": node_cls.type, "name": node_cls.name, "description": node_cls.description,
         "category": node_cls.category, "version": node_cls.version, "outputs": list(node_cls.outputs),
+        "joins_branches": node_cls.joins_branches, "blocking": node_cls.blocking,
         "max_retries": node_cls.max_retries, "retry_backoff": node_cls.retry_backoff,
         "timeout_seconds": node_cls.timeout_seconds, "params_schema": params_json_schema(node_cls),
     }

@@ -175,3 +175,9 @@ def test_stats_are_in_the_openapi_spec(client) -> None:
     spec = client.get("/api/openapi.json").get_json()
     assert {"/api/stats/executions", "/api/stats/workflows"} <= set(spec["paths"])
     assert {"ExecutionStats", "WorkflowStats"} <= set(spec["components"]["schemas"])
+
+
+def test_a_window_before_year_one_is_422(user) -> None:
+    """An ``until`` so early that the 7-day window would start before year 1 is refused."""
+    resp = user.get("/api/stats/executions?bucket=day&until=0001-01-05T01:00:02Z")
+    assert_error(resp, 422)

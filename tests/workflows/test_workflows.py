@@ -106,7 +106,12 @@ def test_node_catalogue_lists_every_builtin_with_json_schema(client):
     assert set(nodes) >= {"webhook", "manual", "schedule", "http_request", "transform", "filter", "if", "merge", "delay", "fail"}
     assert nodes["if"]["outputs"] == ["true", "false"]
     assert nodes["webhook"]["category"] == "trigger"
+    # The editor lets only joining nodes take several inputs, and shows what blocks.
+    assert nodes["merge"]["joins_branches"] and not nodes["transform"]["joins_branches"]
+    assert nodes["delay"]["blocking"] and not nodes["transform"]["blocking"]
     http = nodes["http_request"]["params_schema"]
     assert http["type"] == "object" and "url" in http["properties"] and "url" in http.get("required", [])
+    fields = nodes["transform"]["params_schema"]["properties"]["fields"]
+    assert fields["type"] == "object" and fields.get("minProperties") == 1 and "minLength" not in fields
     conditions = nodes["filter"]["params_schema"]["properties"]["conditions"]
     assert conditions["type"] == "array" and "properties" in conditions["items"]  # inlined, no dangling $ref
