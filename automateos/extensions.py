@@ -42,5 +42,5 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enable
 
 
 def client_ip() -> str:
-    """The caller's address (ProxyFix in production makes this the real client)."""
+    """The caller's address: the one the trusted proxy reports (automateos/proxy.py), else the peer."""
     return request.remote_addr or "unknown"

@@ -30,6 +30,7 @@ def _login_limit() -> str:
 
 @blp.route("/register")
 class Register(MethodView):
+    @blp.doc(security=[])  # public: this is how an account starts
     @blp.arguments(CredentialsSchema)
     @blp.response(201, UserSchema)
     @blp.alt_response(409, description="Email already registered")
@@ -45,6 +46,7 @@ class Login(MethodView):
         limiter.limit(_login_limit, key_func=_login_email, methods=["POST"]),
     ]
 
+    @blp.doc(security=[])  # public: this is how a token is obtained
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenPairSchema)
     @blp.alt_response(401, description="Bad credentials")

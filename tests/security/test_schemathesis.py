@@ -45,17 +45,10 @@ RULES_BEYOND_THE_SCHEMA = [
     r"^GET /api/stats/",
 ]
 ACCEPTED_WITH_RULES = ["2xx", "401", "403", "404", "409", "422", "429"]
-# Found by this suite in files of other owners (see the issue 7 report); each entry turns
-# one check off for one operation until its fix lands. Delete the entry with the fix.
-NOT_YET_FIXED = [
-    # auth/views.py: register and login are public, but the spec requires a bearer token
-    # for them (the global security), so a call without one "should" fail.
-    (r"^POST /api/auth/(register|login)$", ("ignored_auth", "negative_data_rejection")),
-]
 
 
 def fuzz_config() -> schemathesis.Config:
-    """All checks, with the two kinds of exceptions above (operations by their label).
+    """All checks, with the exception above (operations by their label).
 
     Strings are generated without NUL: every JSON body refuses it (400) although JSON
     Schema cannot say so; test_bad_input.py sends NUL everywhere it can go. No unexpected
@@ -64,9 +57,6 @@ def fuzz_config() -> schemathesis.Config:
     operations = [
         {"include-name-regex": label, "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED_WITH_RULES}}}
         for label in RULES_BEYOND_THE_SCHEMA
-    ] + [
-        {"include-name-regex": label, "checks": {check: {"enabled": False} for check in checks}}
-        for label, checks in NOT_YET_FIXED
     ]
     return schemathesis.Config.from_dict({
         "generation": {"allow-x00": False, "allow-extra-parameters": False}, "operations": operations,
