@@ -1338,8 +1338,12 @@ export interface components {
             password: string;
         };
         NodeType: {
+            /** @description waits on the network or a clock */
+            blocking?: boolean;
             category?: string;
             description?: string;
+            /** @description takes several incoming edges (as merge) */
+            joins_branches?: boolean;
             max_retries?: number;
             name?: string;
             outputs?: string[];
