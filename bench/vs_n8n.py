@@ -32,6 +32,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import datetime, timezone
@@ -483,7 +484,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--database", default="automateos_bench_vs_n8n", help="our database (created and dropped)")
     p.add_argument("--redis-url", default="redis://127.0.0.1:6379/14", help="Redis for our broker and the floor")
     p.add_argument("--namespace", default="automateos-bench-vs-n8n", help="our AUTOMATEOS_REDIS_NAMESPACE")
-    p.add_argument("--n8n-dir", default=os.environ.get("N8N_DIR", "/tmp/peers/n8n"), help="where setup.sh installs n8n")
+    p.add_argument("--n8n-dir", default=os.environ.get("N8N_DIR", str(Path(tempfile.gettempdir(), "peers", "n8n"))),
+                   help="where setup.sh installs n8n (setup.sh's own default unless $N8N_DIR)")
     p.add_argument("--label", default="", help="free text stored in the JSON result")
     args = p.parse_args(argv)
     if args.database in ("test", "postgres") or not args.database.isidentifier():
