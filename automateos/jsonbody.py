@@ -4,8 +4,9 @@ Python's ``json`` accepts what PostgreSQL (and the rest of the app) cannot take:
 and ``Infinity``, ``1e400`` (read as infinity), integers of thousands of digits, ``\\u0000``
 (JSONB and text refuse NUL), lone surrogates (not UTF-8) and nesting deep enough to raise
 ``RecursionError``. :func:`parse` refuses all of them with :class:`BadJSON`. The app checks
-every JSON request body with it before any view, ``request.get_json()`` parses with it
-(:func:`init_app`), and the webhook parses its own body with it.
+every JSON request body with it before any view, once: ``request.get_json()`` parses with
+it and caches the value, which the views' argument parser then reads (:func:`init_app`).
+The webhook parses its own body with it.
 :func:`check_storable` applies the same rules to values that did not come from JSON text
 (form fields, query strings, plain-text bodies).
 """
@@ -17,7 +18,9 @@ import re
 from typing import Any
 
 from flask import Flask, Request, current_app, request
+from flask_smorest import Blueprint
 from marshmallow import ValidationError
+from webargs.flaskparser import FlaskParser
 
 from .errors import abort
 
@@ -137,10 +140,33 @@ class _StrictJSON:
 
 
 class StrictJSONRequest(Request):
-    """The app's request: ``get_json()`` parses strictly (a :class:`BadJSON` is a
-    ``ValueError``: 400, or None with ``silent=True``). Responses keep Flask's JSON."""
+    """The app's request: ``get_json()`` parses with :func:`parse`, and a body it refuses
+    is a 400 that says why."""
 
-    json_module = _StrictJSON
+    @property  # type: ignore[override]
+    def json_module(self) -> Any:
+        return _StrictJSON
+
+    @json_module.setter
+    def json_module(self, _value: Any) -> None:
+        """Flask hands every request ``app.json``; requests keep the strict parser (the
+        app's own JSON, responses included, stays Flask's)."""
+
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        """A body :func:`parse` refused: 400 in the error shape, saying why."""
+        if isinstance(e, BadJSON):
+            abort(400, message=str(e), errors={"json": [str(e)]})
+        return super().on_json_loading_failed(e)
+
+
+class CachedJSONParser(FlaskParser):
+    """webargs' parser reading the body ``check_request_body`` already parsed strictly,
+    instead of parsing it a second time with the standard ``json``."""
+
+    def _raw_load_json(self, req: Request) -> Any:
+        if not req.is_json or not req.get_data(cache=True):
+            return super()._raw_load_json(req)  # webargs' own answer (missing, or its 400)
+        return req.get_json(cache=True)
 
 
 def _is_json_body() -> bool:
@@ -157,18 +183,15 @@ def check_request_body() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
     if view is None or getattr(getattr(view, "view_class", None), "reads_own_body", False) or not _is_json_body():
         return
-    data = request.get_data(cache=True)
-    if not data:
-        return
-    try:
-        parse(data)
-    except BadJSON as exc:
-        abort(400, message=str(exc), errors={"json": [str(exc)]})
+    if request.get_data(cache=True):
+        request.get_json(cache=True)  # parsed once, cached for the view; a refusal is a 400
 
 
 def init_app(app: Flask) -> None:
     """Parse every JSON request body strictly, whichever blueprint receives it."""
     app.request_class = StrictJSONRequest
+    # Class-wide: every smorest blueprint's @arguments reads the cached, strictly parsed body.
+    Blueprint.ARGUMENTS_PARSER = CachedJSONParser()
     app.before_request(check_request_body)
 
 
