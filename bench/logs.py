@@ -178,7 +178,7 @@ def load(setup: Setup, conninfo: str, rows: int, steps: int, days: int) -> Loade
     from sqlalchemy.dialects import postgresql
     from sqlalchemy.schema import CreateIndex
 
-    from automateos.logs.models import ExecutionLog, StepLog
+    from automateos.engine.models import ExecutionLog, StepLog
 
     rng = random.Random(42)
     now = datetime.now(timezone.utc)

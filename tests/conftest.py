@@ -27,7 +27,7 @@ from automateos import create_app
 from automateos.engine import broker as broker_module
 from automateos.engine.broker import QUEUE, broker, start_inprocess_worker
 from automateos.extensions import db, limiter
-from automateos.logs.models import FINISHED_EXECUTION, ExecutionLog
+from automateos.engine.models import FINISHED_EXECUTION, ExecutionLog
 from config import TestConfig
 
 ON_SERVICES = bool(os.environ.get("DATABASE_URL"))

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 
 from ..db_types import utcnow
 from ..extensions import db
-from ..logs.models import StepLog
+from .models import StepLog
 from .locking import serialised
 
 logger = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from ..db_types import utcnow
 from ..extensions import db
-from ..logs.models import ExecutionLog, StepLog
+from .models import ExecutionLog, StepLog
 from .graph import Graph
 from .lease import lapsed_lease_condition, lease_lapsed
 from .locking import serialised

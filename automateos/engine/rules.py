@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import current_app
 
-from ..logs.models import ExecutionLog, StepLog
+from .models import ExecutionLog, StepLog
 from .graph import Edge, Graph
 
 READY, WAITING, DEAD = "ready", "waiting", "dead"  # a step's readiness

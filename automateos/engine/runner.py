@@ -24,12 +24,12 @@ from sqlalchemy.orm import undefer
 
 from ..db_types import utcnow
 from ..extensions import db
-from ..logs.models import FINISHED_EXECUTION, FINISHED_STEP, ExecutionLog, StepLog
+from .models import FINISHED_EXECUTION, FINISHED_STEP, ExecutionLog, StepLog
 from ..nodes.base import STOP, Emit, NodeContext
 from ..nodes.params import load_params
 from ..nodes.registry import get_node_type
 from ..workflows.models import Workflow
-from .expressions import evaluate_params
+from ..expressions import evaluate_params
 from .graph import Graph
 from .lease import hold_lease, lease_expiry, lease_lapsed
 from .locking import serialised

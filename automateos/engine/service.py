@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from ..extensions import db
-from ..logs.models import ExecutionLog, StepLog
+from .models import ExecutionLog, StepLog
 from ..workflows.models import Workflow
 from .graph import Graph
 from .runner import Send

@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ..db_types import utcnow
-from ..logs.models import FINISHED_EXECUTION, ExecutionLog, StepLog
+from .models import FINISHED_EXECUTION, ExecutionLog, StepLog
 
 StatusChange = dict[str, Any]
 _listeners: list[Callable[[list[StatusChange]], None]] = []

@@ -9,7 +9,7 @@ import logging
 from types import SimpleNamespace
 
 from ..engine.status import StatusChange
-from .bus import EventBus, NewEvent
+from ..bus import EventBus, NewEvent
 from .schemas import ExecutionEventSchema, StepEventSchema
 
 logger = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .bus import Event, EventBus, EventIdTooOld
+from ..bus import Event, EventBus, EventIdTooOld
 
 logger = logging.getLogger(__name__)
 

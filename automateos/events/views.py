@@ -11,7 +11,8 @@ from flask_smorest import Blueprint
 from ..extensions import db
 from ..logs import service as logs_service
 from ..workflows import service as workflows_service
-from . import get_bus, tokens
+from ..bus import get_bus
+from . import tokens
 from .schemas import EventStreamArgsSchema, StreamTokenSchema
 from .stream import StreamFilter, event_stream
 

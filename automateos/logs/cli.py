@@ -20,7 +20,7 @@ from tqdm import tqdm
 from ..db_types import utcnow
 from ..extensions import db
 from ..workflows.models import WORKFLOW_ID_MAX, Workflow
-from .models import FINISHED_EXECUTION
+from ..engine.models import FINISHED_EXECUTION
 from .retention import DEFAULT_BATCH_SIZE, Purge, matching_counts, purge_logs, reclaim_space
 from .stats import history_stats
 

@@ -29,7 +29,7 @@ from sqlalchemy.exc import OperationalError
 from ..db_types import BIGINT_MAX, UTCDateTime, utcnow
 from ..extensions import db
 from ..workflows.models import Workflow
-from .models import FINISHED_EXECUTION, ExecutionLog
+from ..engine.models import FINISHED_EXECUTION, ExecutionLog
 
 logger = logging.getLogger(__name__)
 

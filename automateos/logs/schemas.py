@@ -13,7 +13,7 @@ from ..db_types import BIGINT_MAX, id_max
 from ..jsonbody import storable_text
 from ..pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 from ..workflows.models import WORKFLOW_ID_MAX
-from .models import EXECUTION_STATUSES, FINISHED_EXECUTION, TRIGGERS, ExecutionLog
+from ..engine.models import EXECUTION_STATUSES, FINISHED_EXECUTION, TRIGGERS, ExecutionLog
 
 LOG_ID_MAX = id_max(ExecutionLog.__table__.c.id)
 # Cleanup's ``days``: a century is more than any history; far more would put the

@@ -20,7 +20,7 @@ from ..errors import abort
 from ..extensions import db
 from ..redaction import redact
 from ..workflows.service import get_owned
-from .models import FINISHED_EXECUTION, SEARCH_TEXT_FUNCTION, ExecutionLog, StepLog
+from ..engine.models import FINISHED_EXECUTION, SEARCH_TEXT_FUNCTION, ExecutionLog, StepLog
 from .retention import Purge, matching_counts, purge_logs, reclaim_space
 from .schemas import encode_cursor
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text
 from ..auth.models import User
 from ..extensions import db
 from ..workflows.models import Workflow
-from .models import EXECUTION_STATUSES, ExecutionLog, StepLog
+from ..engine.models import EXECUTION_STATUSES, ExecutionLog, StepLog
 
 TABLES = (ExecutionLog.__tablename__, StepLog.__tablename__)
 

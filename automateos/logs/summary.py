@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Integer, Select, and_, cast, func, literal
 from ..extensions import db
 from ..workflows.models import Workflow
 from ..workflows.service import get_owned
-from .models import EXECUTION_STATUSES, ExecutionLog
+from ..engine.models import EXECUTION_STATUSES, ExecutionLog
 
 BUCKET_SECONDS = {"hour": 3600, "day": 86400}
 DEFAULT_WINDOW = timedelta(days=7)

@@ -6,7 +6,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from ..workflows.models import WORKFLOW_ID_MAX
-from .models import EXECUTION_STATUSES, TRIGGERS
+from ..engine.models import EXECUTION_STATUSES, TRIGGERS
 from .schemas import UTCDateTimeField
 from .summary import BUCKET_SECONDS, MAX_BUCKETS, bucket_count, default_window
 

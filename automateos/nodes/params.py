@@ -13,7 +13,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow.openapi import OpenAPIConverter
 from marshmallow import RAISE, Schema, ValidationError
 
-from automateos.engine.expressions import expression_problem, is_expression
+from automateos.expressions import expression_problem, is_expression
 
 from .base import Node
 

@@ -13,7 +13,7 @@ from ..engine.scheduler import next_fire_time
 from ..engine.service import start_execution
 from ..errors import abort
 from ..extensions import db
-from ..logs.models import ExecutionLog
+from ..engine.models import ExecutionLog
 from ..nodes.params import validate_params
 from ..nodes.registry import get_node_type
 from ..redaction import redact

@@ -14,10 +14,10 @@ from flask_smorest import Blueprint
 
 from .. import jsonbody
 from ..engine.service import start_execution
-from ..events import EventIdTooOld, get_bus
+from ..bus import EventIdTooOld, get_bus
 from ..errors import abort
 from ..extensions import db
-from ..logs.models import FINISHED_EXECUTION, ExecutionLog
+from ..engine.models import FINISHED_EXECUTION, ExecutionLog
 from ..redaction import redact
 from . import service
 from .schemas import HookAcceptedSchema

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from automateos.engine.expressions import (
+from automateos.expressions.evaluate import (
     ExpressionError,
     evaluate_params,
     expression_problem,
     is_expression,
 )
-from automateos.engine.sandbox_limits import json_size
+from automateos.expressions.limits import json_size
 
 SCOPE: dict[str, Any] = {
     "input": {"body": {"id": "A1", "amount": 200, "tags": ["x", "y"], "_id": 7}},

@@ -15,7 +15,7 @@ from automateos.engine.runner import Outcome, Send, claim_step, record_step, run
 from automateos.engine.service import send_steps
 from automateos.db_types import utcnow
 from automateos.extensions import db
-from automateos.logs.models import StepLog
+from automateos.engine.models import StepLog
 from automateos.nodes.builtin.delay import DelayNode
 from tests.conftest import drain, wait_for_log, webhook_flow
 from tests.engine.conftest import hook, hook_and_lose_the_message, steps_by_node

@@ -8,7 +8,7 @@ import pytest
 from automateos.engine.actors import run_step
 from automateos.engine.service import send_steps
 from automateos.extensions import db
-from automateos.logs.models import ExecutionLog
+from automateos.engine.models import ExecutionLog
 from tests.conftest import drain, wait_for_log, webhook_flow
 from tests.engine.conftest import hook, hook_and_lose_the_message, steps_by_node
 

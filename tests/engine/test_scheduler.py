@@ -9,7 +9,7 @@ import pytest
 
 from automateos.engine.scheduler import Leadership, fire_due_schedules, next_fire_time
 from automateos.extensions import db
-from automateos.logs.models import ExecutionLog
+from automateos.engine.models import ExecutionLog
 from automateos.workflows.models import Workflow
 from tests.conftest import wait_for_log
 

@@ -18,7 +18,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from automateos.events import get_bus
+from automateos.bus import get_bus
 
 PING_SECONDS = 0.2
 

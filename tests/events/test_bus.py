@@ -10,14 +10,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from automateos.events.bus import EventBus, EventIdTooOld, MemoryEventBus, NewEvent, parse_id
+from automateos.bus import EventBus, EventIdTooOld, MemoryEventBus, NewEvent, parse_id
 from automateos.events.publisher import publish_changes
 
 USER, OTHER = 7, 8
 
 
 def _redis_bus(maxlen: int) -> EventBus:
-    from automateos.events.redis_bus import RedisEventBus
+    from automateos.bus.redis_bus import RedisEventBus
 
     return RedisEventBus(os.environ["REDIS_URL"], f"{os.environ['AUTOMATEOS_REDIS_NAMESPACE']}-bus-{uuid.uuid4().hex[:6]}",
                          maxlen=maxlen, max_block_seconds=5)
@@ -127,7 +127,7 @@ def test_forget_drops_a_users_log(make_bus):
 
 
 def test_a_bus_failure_while_publishing_is_logged_not_raised(caplog):
-    from automateos.events.redis_bus import RedisEventBus
+    from automateos.bus.redis_bus import RedisEventBus
 
     down = RedisEventBus("redis://127.0.0.1:1/0", "nowhere")
     change = {"kind": "execution", "created": False, "execution": {

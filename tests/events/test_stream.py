@@ -5,11 +5,11 @@ import time
 
 import pytest
 
-from automateos.events import get_bus
-from automateos.events.bus import parse_id
+from automateos.bus import get_bus
+from automateos.bus import parse_id
 from automateos.engine.status import set_execution_status
 from automateos.extensions import db
-from automateos.logs.models import ExecutionLog
+from automateos.engine.models import ExecutionLog
 from tests.conftest import assert_error, wait_for_log, webhook_flow
 from tests.events.conftest import PING_SECONDS, finished_run
 
@@ -140,7 +140,7 @@ def test_ready_carries_the_position_so_a_quiet_client_misses_nothing(client, use
 
 def publish_many(app, user_id: int, count: int) -> list[str]:
     """``count`` events straight onto the bus (more than the buffer keeps)."""
-    from automateos.events import NewEvent
+    from automateos.bus import NewEvent
 
     bus = get_bus(app)
     ids: list[str] = []

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from automateos.db_types import utcnow
 from automateos.extensions import db
-from automateos.logs.models import ExecutionLog, StepLog
+from automateos.engine.models import ExecutionLog, StepLog
 from automateos.workflows.models import Workflow
 from tests.conftest import ApiUser, webhook_flow
 

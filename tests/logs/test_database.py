@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, text
 
 from automateos.extensions import db
-from automateos.logs.models import ExecutionLog
+from automateos.engine.models import ExecutionLog
 from automateos.logs.service import search_condition
 from tests.conftest import ON_SERVICES
 

@@ -12,7 +12,7 @@ import json
 import pytest
 
 from automateos.extensions import db
-from automateos.logs.models import ExecutionLog
+from automateos.engine.models import ExecutionLog
 from tests.conftest import assert_error, wait_for_log, webhook_flow
 
 INT_MAX = 2**31 - 1

@@ -25,7 +25,7 @@ from flask import Flask
 from sqlalchemy import Table, select
 
 from automateos.extensions import db
-from automateos.logs.models import ExecutionLog
+from automateos.engine.models import ExecutionLog
 from tests.conftest import ApiUser, drain, wait_for_log, webhook_flow
 
 # Path or query parameters that name an object, and the kind of object they name.

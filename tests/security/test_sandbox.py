@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from automateos.engine.expressions import ExpressionError, evaluate_params
-from automateos.engine.sandbox_environment import make_environment
-from automateos.engine.sandbox_filters import KEEPS_STRUCTURE
-from automateos.engine.sandbox_limits import BUDGET_FACTOR, DEFAULT_MAX_BYTES
+from automateos.expressions.evaluate import ExpressionError, evaluate_params
+from automateos.expressions.environment import make_environment
+from automateos.expressions.filters import KEEPS_STRUCTURE
+from automateos.expressions.limits import BUDGET_FACTOR, DEFAULT_MAX_BYTES
 from tests.conftest import wait_for_log, webhook_flow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -140,7 +140,7 @@ _CHILD = r"""
 import json, resource, sys, tracemalloc
 # A safety net only: a bomb that got through fails here (MemoryError) instead of the machine.
 resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))
-from automateos.engine.expressions import ExpressionError, evaluate_params
+from automateos.expressions.evaluate import ExpressionError, evaluate_params
 sources = json.load(sys.stdin)
 evaluate_params("{{ 1 }}", {}, "warm-up")
 rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -15,7 +15,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from automateos.extensions import db
-from automateos.logs.models import ExecutionLog
+from automateos.engine.models import ExecutionLog
 from tests.conftest import assert_error, wait_for_log, webhook_flow
 
 ECHO = {"id": "echo", "type": "transform", "params": {"fields": {"body": "{{ input.body }}", "q": "{{ input.query }}"}}}

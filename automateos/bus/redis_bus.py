@@ -23,7 +23,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from .bus import (
+from .core import (
     READ_BATCH, ZERO, Event, EventBus, EventId, EventIdTooOld, NewEvent, Subscription, format_id, is_too_old,
     parse_id,
 )

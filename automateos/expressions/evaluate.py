@@ -1,10 +1,10 @@
 """The one place that evaluates ``{{ ... }}`` expressions found in node params.
 
-Expressions run in a Jinja2 sandbox (:mod:`.sandbox_environment`): no dunder names, no
+Expressions run in a Jinja2 sandbox (:mod:`.environment`): no dunder names, no
 private attributes of objects, no mutation of lists and dicts, no statements
 (``{% ... %}``), and no value past ``EXPRESSION_MAX_BYTES`` (default 1,000,000; about its
 size as JSON), nor more than ten times that allocated by one expression in all, whatever
-the operator, method or filter builds it (:mod:`.sandbox_limits`). Jinja's ``**`` is
+the operator, method or filter builds it (:mod:`.limits`). Jinja's ``**`` is
 left-associative: ``10**10**10`` is 10**100.
 A string that is exactly one ``{{ expr }}`` keeps the expression's native type; any other
 string is rendered as a template to a str. Names that do not exist are lenient: ``None``
@@ -21,8 +21,8 @@ from jinja2.environment import TemplateExpression
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import Undefined
 
-from .sandbox_environment import make_environment
-from .sandbox_limits import (
+from .environment import make_environment
+from .limits import (
     DEFAULT_MAX_BYTES,
     check_json_size,
     check_size,

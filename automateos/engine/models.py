@@ -1,7 +1,11 @@
-"""Execution logs: one row per run, one StepLog per node of the run."""
+"""A run's records: one ExecutionLog per run, one StepLog per node of the run.
+
+The engine owns them (it is the only writer); ``logs/`` reads them.
+"""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, column, func, text
@@ -10,11 +14,41 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from ..db_types import BigIntId, JSONType, UTCDateTime, utcnow
 from ..extensions import db
 
-EXECUTION_STATUSES = ("queued", "running", "success", "failed")
-FINISHED_EXECUTION = ("success", "failed")
-STEP_STATUSES = ("pending", "running", "success", "failed", "skipped")
-FINISHED_STEP = ("success", "failed", "skipped")
-TRIGGERS = ("webhook", "manual", "schedule", "retry")
+
+
+class ExecutionStatus(StrEnum):
+    """Where a run is. Stored as its value; members compare equal to plain strings."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCESS = "success"
+    FAILED = "failed"
+
+
+class StepStatus(StrEnum):
+    """Where one node's step of a run is."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCESS = "success"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class Trigger(StrEnum):
+    """What started a run."""
+
+    WEBHOOK = "webhook"
+    MANUAL = "manual"
+    SCHEDULE = "schedule"
+    RETRY = "retry"
+
+
+EXECUTION_STATUSES = tuple(s.value for s in ExecutionStatus)
+FINISHED_EXECUTION = (ExecutionStatus.SUCCESS.value, ExecutionStatus.FAILED.value)
+STEP_STATUSES = tuple(s.value for s in StepStatus)
+FINISHED_STEP = (StepStatus.SUCCESS.value, StepStatus.FAILED.value, StepStatus.SKIPPED.value)
+TRIGGERS = tuple(t.value for t in Trigger)
 
 # PostgreSQL: an immutable SQL function (migration 0002) that joins a run's bodies into
 # the one text the ``q`` search matches; its trigram GIN index serves ``ILIKE '%q%'``.

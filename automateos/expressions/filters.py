@@ -24,7 +24,7 @@ from jinja2.filters import make_attrgetter
 from jinja2.nodes import EvalContext
 from jinja2.utils import pass_environment, pass_eval_context
 
-from .sandbox_limits import (
+from .limits import (
     LIST_BYTES,
     POINTER_BYTES,
     ExpressionTooLarge,

@@ -1,7 +1,7 @@
 """The Jinja sandbox expressions run in: immutable, no dunders, and bounded in size.
 
 On top of Jinja's ImmutableSandboxedEnvironment it refuses, before building them, values
-past the size limits of :mod:`.sandbox_limits`: repetition and concatenation (``*``,
+past the size limits of :mod:`.limits`: repetition and concatenation (``*``,
 ``+``, ``~``), huge powers and products, printf-style and ``str.format`` output, and the
 str/bytes methods that grow a value from a small argument (padding, ``replace``,
 ``join``, ``translate``, ``expandtabs``, ``int.to_bytes``). Everything an operator, a
@@ -20,8 +20,8 @@ from jinja2.nodes import Concat
 from jinja2.runtime import Context, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from .sandbox_filters import bounded_filters, check_printf, check_str_format, replaced_size
-from .sandbox_limits import (
+from .filters import bounded_filters, check_printf, check_str_format, replaced_size
+from .limits import (
     LIST_BYTES,
     POINTER_BYTES,
     ExpressionTooLarge,
