@@ -14,7 +14,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from . import jsonbody
 from .db_types import BIGINT_MAX
-from .logs.schemas import LOG_ID_MAX
+from .engine.schemas import LOG_ID_MAX
 from .workflows.models import WORKFLOW_ID_MAX
 
 MAX_ID = BIGINT_MAX  # the largest id of any table

@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ..jsonbody import storable_text
-from ..logs.schemas import LOG_ID_MAX, ExecutionLogSummarySchema, _duration_ms
+from ..engine.schemas import LOG_ID_MAX, ExecutionLogSummarySchema, duration_ms
 from ..workflows.models import WORKFLOW_ID_MAX
 
 
@@ -44,7 +44,7 @@ class StepEventSchema(Schema):
     attempts = fields.Integer()
     started_at = fields.DateTime(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
-    duration_ms = fields.Function(_duration_ms, allow_none=True)
+    duration_ms = fields.Function(duration_ms, allow_none=True)
 
 
 class ResetEventSchema(Schema):

@@ -9,70 +9,18 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from ..db_types import BIGINT_MAX, id_max
+from ..db_types import BIGINT_MAX
 from ..jsonbody import storable_text
 from ..pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 from ..workflows.models import WORKFLOW_ID_MAX
-from ..engine.models import EXECUTION_STATUSES, FINISHED_EXECUTION, TRIGGERS, ExecutionLog
+from ..engine.models import EXECUTION_STATUSES, FINISHED_EXECUTION, TRIGGERS
+from ..engine.schemas import (  # noqa: F401  (the read API serves the engine's shapes)
+    LOG_ID_MAX, ExecutionErrorSchema, ExecutionLogPublicSchema, ExecutionLogSummarySchema, StepLogSchema,
+)
 
-LOG_ID_MAX = id_max(ExecutionLog.__table__.c.id)
 # Cleanup's ``days``: a century is more than any history; far more would put the
 # cutoff before year 1, which no date can express.
 MAX_DAYS = 36_500
-
-
-def _duration_ms(obj: Any) -> int | None:
-    start, end = obj.started_at, obj.finished_at
-    return None if start is None or end is None else int((end - start).total_seconds() * 1000)
-
-
-class ExecutionErrorSchema(Schema):
-    """Why a run or a step failed."""
-
-    message = fields.String()
-    type = fields.String(allow_none=True)
-    node_id = fields.String(allow_none=True)
-    traceback = fields.String(allow_none=True)
-
-
-class ExecutionLogSummarySchema(Schema):
-    """A run in a list: no bodies, whatever their size."""
-
-    id = fields.Integer()
-    workflow_id = fields.Integer()
-    status = fields.String()
-    trigger = fields.String()
-    workflow_version = fields.Integer()
-    retry_of = fields.Integer(allow_none=True)
-    started_at = fields.DateTime()
-    finished_at = fields.DateTime(allow_none=True)
-    duration_ms = fields.Function(_duration_ms, allow_none=True)
-
-
-class StepLogSchema(Schema):
-    """One node's part in a run."""
-
-    node_id = fields.String()
-    type = fields.String()
-    status = fields.String()
-    attempts = fields.Integer()
-    output_port = fields.String(allow_none=True)
-    input = fields.Raw(allow_none=True)
-    output = fields.Raw(allow_none=True)
-    error = fields.Nested(ExecutionErrorSchema, allow_none=True)
-    started_at = fields.DateTime(allow_none=True)
-    finished_at = fields.DateTime(allow_none=True)
-    next_attempt_at = fields.DateTime(allow_none=True)
-    duration_ms = fields.Function(_duration_ms, allow_none=True)
-
-
-class ExecutionLogPublicSchema(ExecutionLogSummarySchema):
-    """One run in full: payload, result, error with traceback, steps in execution order."""
-
-    payload = fields.Raw(allow_none=True)
-    result = fields.Raw(allow_none=True)
-    error = fields.Nested(ExecutionErrorSchema, allow_none=True)
-    steps = fields.List(fields.Nested(StepLogSchema))
 
 
 # --- list and count -----------------------------------------------------------------

@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 
-from ..logs.schemas import ExecutionLogSummarySchema
+from ..engine.schemas import ExecutionLogSummarySchema
 from ..pagination import PageArgsSchema, paginate
 from . import service
 from .schemas import RunInSchema, WorkflowInSchema, WorkflowPatchSchema, WorkflowPageSchema, WorkflowSchema
