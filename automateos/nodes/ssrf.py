@@ -22,7 +22,7 @@ from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConn
 from urllib3.poolmanager import PoolManager
 from urllib3.util.connection import allowed_gai_family, create_connection
 
-from .base import NodeError
+from .errors import NodeError
 
 IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 MAX_REDIRECTS = 5
@@ -223,6 +223,17 @@ class GuardedAdapter(HTTPAdapter):
         raise BlockedDestination("requests through a proxy are not allowed")
 
 
+def guard_session(session: requests.Session, policy: DestinationPolicy) -> requests.Session:
+    """Make ``session`` connect only where ``policy`` allows, on every hop, never through
+    a proxy or with credentials taken from the environment; returns it."""
+    session.trust_env = False  # HTTP(S)_PROXY or .netrc from the environment must not apply
+    session.max_redirects = MAX_REDIRECTS
+    adapter = GuardedAdapter(policy)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
 def guarded_session(
     allow_private: bool = False, allowed: Iterable[tuple[str, int]] = ()
 ) -> requests.Session:
@@ -235,10 +246,4 @@ def guarded_session(
         allow_private=allow_private,
         allowed=frozenset((str(ipaddress.ip_address(ip)), int(port)) for ip, port in allowed),
     )
-    session = requests.Session()
-    session.trust_env = False  # HTTP(S)_PROXY or .netrc from the environment must not apply
-    session.max_redirects = MAX_REDIRECTS
-    adapter = GuardedAdapter(policy)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
+    return guard_session(requests.Session(), policy)

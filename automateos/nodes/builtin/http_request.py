@@ -1,4 +1,4 @@
-"""The ``http_request`` node: calls an HTTP API through the SSRF guard.
+"""The ``http_request`` node: calls an HTTP API with ``ctx.http`` (SSRF guard, body cap).
 
 Credentials in a URL (``https://user:password@host/``) are taken out of it before the
 request is made and sent as Basic auth, as requests would: so no message built from the
@@ -14,12 +14,10 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import requests
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..base import Node, NodeContext, NodeError
-from ..ssrf import guarded_session
+from ..base import Node, NodeContext, RetryableNodeError
+from ..http import MAX_BODY_BYTES, status_error  # noqa: F401  (MAX_BODY_BYTES: re-exported)
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-MAX_BODY_BYTES = 10 * 1024 * 1024
-_CHUNK_BYTES = 64 * 1024
 # "scheme://" then userinfo up to the last "@" before the path: any URL inside a text.
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s]*@")
 
@@ -78,22 +76,6 @@ def redact_userinfo(text: str) -> str:
     return _USERINFO.sub(r"\1***@", text)
 
 
-def _read_body(response: requests.Response, url: str) -> bytes:
-    """The response body, refusing anything over MAX_BODY_BYTES (decoded size)."""
-    too_big = NodeError(
-        f"the response from {url} is larger than {MAX_BODY_BYTES // (1024 * 1024)} MB; refusing to read it"
-    )
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise too_big
-    received = bytearray()
-    for chunk in response.iter_content(_CHUNK_BYTES):
-        received += chunk
-        if len(received) > MAX_BODY_BYTES:
-            raise too_big
-    return bytes(received)
-
-
 def _parse_body(response: requests.Response, raw: bytes) -> Any:
     """JSON when the content type says so (and it parses), text otherwise."""
     content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
@@ -123,31 +105,29 @@ class HttpRequestNode(Node):
         """Send the request; a status >= 400 fails the step when ``fail_on_status``."""
         method = params["method"]
         url, auth = without_userinfo(params["url"])
-        allow_private = bool(ctx.settings.get("HTTP_ALLOW_PRIVATE", False))
         try:
-            with guarded_session(allow_private=allow_private) as session:
-                response = session.request(
-                    method,
-                    url,
-                    auth=auth,
-                    params=params["query"],
-                    headers=params["headers"],
-                    json=params["json"],
-                    data=params["body"].encode() if params["body"] is not None else None,
-                    timeout=params["timeout_seconds"],
-                    stream=True,  # so the size limit applies before the body is in memory
-                )
-                with response:
-                    raw = _read_body(response, url)
+            response = ctx.http.request(
+                method,
+                url,
+                auth=auth,
+                params=params["query"],
+                headers=params["headers"],
+                json=params["json"],
+                data=params["body"].encode() if params["body"] is not None else None,
+                timeout=params["timeout_seconds"],
+            )
         except requests.RequestException as exc:
             reason = redact_userinfo(str(exc))
             # A cause whose own text carries credentials stays out of the stored traceback.
             cause = exc if reason == str(exc) else None
-            raise NodeError(f"{method} {url} failed: {reason}") from cause
+            # The network may come back: a dropped connection or a timeout is retried.
+            raise RetryableNodeError(f"{method} {url} failed: {reason}") from cause
+        raw = response.content
         if params["fail_on_status"] and response.status_code >= 400:
             snippet = redact_userinfo(raw[:200].decode("utf-8", errors="replace"))
-            raise NodeError(
-                f"{method} {url} returned HTTP {response.status_code} {response.reason}: {snippet}"
+            # 5xx, 408 and 429 are retried (the node's max_retries); another 4xx fails at once.
+            raise status_error(
+                response, f"{method} {url} returned HTTP {response.status_code} {response.reason}: {snippet}"
             )
         return {
             "status": response.status_code,
