@@ -1,15 +1,27 @@
 """Trigger nodes: where a run starts. Each passes on the payload the engine gives it."""
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from automateos.expressions import is_expression
 
 from ..base import Node, NodeContext
 
-RESPOND_MODES = ("immediately", "when_finished")
+RESPOND_MODES = ("immediately", "when_finished", "using_node")
+# The schemes automateos.workflows.signatures verifies (a test holds the two lists equal:
+# nodes sit below workflows, so this module cannot import that one).
+SIGNATURE_SCHEMES = ("automateos", "github", "stripe", "slack", "shopify", "standard-webhooks")
+WEBHOOK_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+DEFAULT_IDEMPOTENCY = {"header": "Idempotency-Key", "window_hours": 24}
+# An HTTP header name is an RFC 9110 token.
+HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 def _valid_cron(value: str) -> None:
@@ -24,24 +36,112 @@ def _valid_timezone(value: str) -> None:
         raise ValidationError(f"{value!r} is not a known time zone.") from None
 
 
+def _valid_header_name(value: str) -> None:
+    if not HEADER_NAME.fullmatch(value):
+        raise ValidationError(f"{value!r} is not an HTTP header name.")
+
+
+def _base64_secret(secret: str) -> bool:
+    """True when ``secret`` is base64 after an optional ``whsec_`` (Standard Webhooks keys)."""
+    encoded = secret.strip().removeprefix("whsec_")
+    try:
+        return bool(base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True))
+    except (binascii.Error, ValueError):
+        return False
+
+
+class VerifyParams(Schema):
+    """How the webhook checks that a delivery comes from its sender."""
+
+    scheme = fields.String(
+        required=True,
+        validate=validate.OneOf(SIGNATURE_SCHEMES),
+        metadata={"description": "The sender's signature scheme (docs/webhooks.md: what to set on each sender)."},
+    )
+    secret = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=1000),
+        metadata={"description": "The signing secret the sender shows (Stripe's and Standard Webhooks' start with whsec_)."},
+    )
+    tolerance_seconds = fields.Integer(
+        load_default=300,
+        validate=validate.Range(min=1, max=3600),
+        metadata={"description": "Timestamped schemes (stripe, slack, standard-webhooks): the largest age, or "
+                                 "distance into the future, a delivery may have; further is refused as a replay."},
+    )
+
+    @validates_schema
+    def _usable_secret(self, data: dict[str, Any], **kwargs: Any) -> None:
+        secret = data.get("secret")
+        if data.get("scheme") == "standard-webhooks" and isinstance(secret, str) and not is_expression(secret) \
+                and not _base64_secret(secret):
+            raise ValidationError("A Standard Webhooks secret is base64, optionally after whsec_.", "secret")
+
+
+class IdempotencyParams(Schema):
+    """How the webhook recognises a delivery the sender retried."""
+
+    header = fields.String(
+        load_default=DEFAULT_IDEMPOTENCY["header"],
+        validate=_valid_header_name,
+        metadata={"description": "Header holding the delivery id, used when the scheme has no id of its own "
+                                 "(GitHub's X-GitHub-Delivery, Stripe's event id, webhook-id ...)."},
+    )
+    window_hours = fields.Integer(
+        load_default=DEFAULT_IDEMPOTENCY["window_hours"],
+        validate=validate.Range(min=1, max=24 * 30),
+        metadata={"description": "A delivery id seen again within this many hours starts no new run."},
+    )
+
+
 class WebhookParams(Schema):
     """Params of the ``webhook`` trigger."""
 
     respond = fields.String(
         load_default="immediately",
         validate=validate.OneOf(RESPOND_MODES),
-        metadata={"description": "Answer at once (202), or wait for the run to finish."},
+        metadata={"description": "Answer at once (202), wait for the run to finish, or answer with what "
+                                 "the run's respond node says (using_node)."},
     )
     secret = fields.String(
         load_default=None,
         allow_none=True,
-        metadata={"description": "If set, callers must sign the body with HMAC-SHA256."},
+        metadata={"description": "Shorthand of verify {scheme: automateos, secret}: callers sign the body "
+                                 "with HMAC-SHA256 in X-AutomateOS-Signature."},
+    )
+    verify = fields.Nested(
+        VerifyParams,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Check each delivery's signature the way its sender signs."},
+    )
+    idempotency = fields.Nested(
+        IdempotencyParams,
+        load_default=lambda: dict(DEFAULT_IDEMPOTENCY),
+        metadata={"description": "Retried deliveries start no new run.", "default": DEFAULT_IDEMPOTENCY},
+    )
+    methods = fields.List(
+        fields.String(validate=validate.OneOf(WEBHOOK_METHODS)),
+        load_default=lambda: ["POST"],
+        validate=validate.Length(min=1, max=len(WEBHOOK_METHODS)),
+        metadata={"description": "HTTP methods the webhook accepts; any other is 405.", "default": ["POST"]},
     )
     respond_timeout_seconds = fields.Integer(
         load_default=30,
         validate=validate.Range(min=1, max=120),
-        metadata={"description": "How long a when_finished call waits for the result."},
+        metadata={"description": "How long a when_finished or using_node call waits for its answer."},
     )
+
+    @validates_schema
+    def _one_way_to_verify(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("secret") and data.get("verify"):
+            raise ValidationError("Give either secret or verify, not both.", "secret")
+
+    @validates_schema
+    def _distinct_methods(self, data: dict[str, Any], **kwargs: Any) -> None:
+        methods = data.get("methods") or []
+        if isinstance(methods, list) and len(set(methods)) != len(methods):
+            raise ValidationError("Each method once.", "methods")
 
 
 class ScheduleParams(Schema):
