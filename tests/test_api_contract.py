@@ -24,6 +24,9 @@ def test_openapi_documents_every_endpoint(client):
         assert method in spec["paths"].get(path, {}), f"{method.upper()} {path} is not documented"
     schemas = spec["components"]["schemas"]
     assert {"ExecutionLogSummary", "ExecutionLogPublic", "Workflow", "TokenPair"} <= set(schemas)
+    # The definition is documented down to its nodes and edges, not as a bare object.
+    assert {"Definition", "DefinitionNode", "DefinitionEdge"} <= set(schemas)
+    assert schemas["WorkflowIn"]["properties"]["definition"]["$ref"] == "#/components/schemas/Definition"
 
 
 def _parameter(spec, path: str, method: str, name: str) -> dict:
@@ -67,6 +70,11 @@ def test_routing_errors_use_the_error_shape(client, method, url, code):
 def test_validation_errors_name_the_field(user):
     body = assert_error(user.post("/api/workflows", {"definition": "not an object"}), 422)
     assert set(body["errors"]["json"]) >= {"name", "definition"}
+    # Inside the definition too, down to a node's param.
+    definition = {"nodes": [{"id": "m", "type": "manual"}, {"id": "d", "type": "delay", "params": {"seconds": "x"}}],
+                  "edges": [{"source": "m", "target": "d"}]}
+    body = assert_error(user.post("/api/workflows", {"name": "n", "definition": definition}), 422)
+    assert body["errors"]["json"]["definition"]["nodes"]["1"]["params"]["seconds"] == ["Not a valid number."]
 
 
 def test_unexpected_errors_are_500_in_the_shape_without_traceback(app):

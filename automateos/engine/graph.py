@@ -1,27 +1,42 @@
 """Graph rules of a workflow definition (pure: no database, no broker).
 
-A definition is ``{"nodes": [...], "edges": [...]}`` as in DESIGN.md. ``Graph`` gives the
-engine its adjacency; ``validate_definition`` is what saving a workflow runs.
+A definition is ``{"nodes": [...], "edges": [...]}`` as in DESIGN.md. Its shape, node
+types and params are the definition schema's to check (workflows/schemas.py); this module
+holds what only the graph as a whole can break: unique ids, one trigger, edges between
+existing nodes on existing ports, acyclic, reachable, joins only into joining nodes.
+``Graph`` gives the engine its adjacency.
 """
 from __future__ import annotations
 
-import re
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from ..nodes.base import Node
 
-NODE_ID = re.compile(r"^[A-Za-z0-9_\-]{1,100}$")
-STEP_OVERRIDES = {"max_retries": (0, 10), "retry_backoff": (0, 3600), "timeout_seconds": (0.1, 7200)}
+# Where a problem lies inside the definition, e.g. ("edges", 3, "output").
+Path = tuple[str | int, ...]
+SCHEMA = "_schema"  # marshmallow's key for "the object as a whole"
 
 
 class InvalidDefinition(ValueError):
-    """A definition that breaks a rule; ``problems`` lists every rule broken."""
+    """A definition that breaks a rule; ``problems`` lists every rule broken, as text."""
 
     def __init__(self, problems: list[str]):
         super().__init__(problems[0] if problems else "invalid definition")
         self.problems = problems
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule and where it lies in the definition."""
+
+    path: Path
+    message: str
+
+    def text(self) -> str:
+        """``edges.3.output: message``: the location in the dotted form of the API's errors."""
+        return ".".join(str(part) for part in self.path) + ": " + self.message
 
 
 @dataclass(frozen=True)
@@ -43,10 +58,10 @@ class Graph:
     outgoing: dict[str, list[Edge]] = field(default_factory=dict)
 
     @classmethod
-    def from_definition(cls, definition: dict[str, Any]) -> "Graph":
+    def from_definition(cls, definition: Mapping[str, Any]) -> "Graph":
         """Build the adjacency of ``definition``."""
         nodes = {n["id"]: n for n in definition.get("nodes", [])}
-        edges = [Edge(e["source"], e["target"], e.get("output") or "main") for e in definition.get("edges", [])]
+        edges = [Edge(e["source"], e["target"], e.get("output") or "main") for e in definition.get("edges") or []]
         graph = cls(nodes=nodes, edges=edges)
         for node_id in nodes:
             graph.incoming[node_id] = []
@@ -83,119 +98,154 @@ class Graph:
         return order if len(order) == len(self.nodes) else None
 
 
-def _shape_problems(definition: Any) -> list[str]:
-    if not isinstance(definition, dict):
-        return ["definition must be an object with 'nodes' and 'edges'"]
-    problems = []
-    nodes, edges = definition.get("nodes"), definition.get("edges", [])
-    if not isinstance(nodes, list) or not nodes:
-        problems.append("definition.nodes must be a non-empty list")
-    if not isinstance(edges, list):
-        problems.append("definition.edges must be a list")
-    if problems:
-        return problems
-    for i, node in enumerate(nodes):
-        if not isinstance(node, dict):
-            problems.append(f"nodes[{i}] must be an object")
-        elif not isinstance(node.get("id"), str) or not NODE_ID.match(node["id"]):
-            problems.append(f"nodes[{i}].id must be 1-100 letters, digits, '_' or '-'")
-        elif not isinstance(node.get("type"), str):
-            problems.append(f"node '{node['id']}': type is required")
-        elif not isinstance(node.get("params", {}), dict):
-            problems.append(f"node '{node['id']}': params must be an object")
-    for i, edge in enumerate(edges):
-        if not isinstance(edge, dict) or not isinstance(edge.get("source"), str) or not isinstance(edge.get("target"), str):
-            problems.append(f"edges[{i}] must be an object with string 'source' and 'target'")
-        elif not isinstance(edge.get("output", "main"), str):
-            problems.append(f"edges[{i}].output must be a string")
-    return problems
+def graph_problems(definition: Mapping[str, Any], lookup: Callable[[str], type[Node]]) -> list[Problem]:
+    """Every graph rule ``definition`` breaks, located; empty when it is a valid workflow.
 
-
-def _node_problems(node: dict[str, Any], node_cls: type[Node], validate_params: Callable) -> list[str]:
-    problems = []
-    label = f"node '{node['id']}' ({node['type']})"
-    for key, (low, high) in STEP_OVERRIDES.items():
-        value = node.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high):
-            problems.append(f"{label}: {key} must be a number from {low} to {high}")
-    for field_name, messages in _flatten(validate_params(node_cls, node.get("params") or {})):
-        problems.append(f"{label}: params.{field_name}: {messages}")
-    return problems
-
-
-def _flatten(errors: Any, prefix: str = "") -> list[tuple[str, str]]:
-    """marshmallow's nested error dict as (dotted.field, message) pairs."""
-    if isinstance(errors, dict):
-        pairs = []
-        for key, value in errors.items():
-            pairs.extend(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-        return pairs
-    if isinstance(errors, list) and all(isinstance(m, str) for m in errors):
-        return [(prefix or "_schema", " ".join(errors))]
-    return [(prefix or "_schema", str(errors))]
-
-
-def validate_definition(
-    definition: Any, lookup: Callable[[str], type[Node]], validate_params: Callable[[type[Node], dict], dict]
-) -> Graph:
-    """Check every rule of a definition and return its graph, or raise InvalidDefinition.
-
-    Rules: known node types with valid params, unique ids, exactly one trigger with no
-    incoming edge, edges between existing nodes on existing ports, a DAG, every node
-    reachable from the trigger, several incoming edges only into a joining node (merge).
+    ``definition`` has the shape the definition schema loads (nodes with string ``id`` and
+    ``type``, edges with string ``source`` and ``target``). The rules come in two stages,
+    as a cycle or an unreachable node means little while edges point nowhere.
     """
-    problems = _shape_problems(definition)
-    if problems:
-        raise InvalidDefinition(problems)
+    nodes: list[Mapping[str, Any]] = list(definition["nodes"])
+    edges: list[Mapping[str, Any]] = list(definition.get("edges") or [])
+    problems: list[Problem] = []
+    index: dict[str, int] = {}  # node id -> position of its first node
     classes: dict[str, type[Node]] = {}
-    for node in definition["nodes"]:
-        if node["id"] in classes:
-            problems.append(f"node id '{node['id']}' is used twice")
+    for i, node in enumerate(nodes):
+        if node["id"] in index:
+            problems.append(Problem(("nodes", i, "id"), f"node id '{node['id']}' is used twice"))
             continue
+        index[node["id"]] = i
         try:
             classes[node["id"]] = lookup(node["type"])
         except LookupError:
-            problems.append(f"node '{node['id']}': unknown type '{node['type']}'")
-            continue
-        problems.extend(_node_problems(node, classes[node["id"]], validate_params))
+            problems.append(Problem(("nodes", i, "type"), f"unknown node type '{node['type']}'"))
+    problems.extend(_trigger_problems(nodes, index, classes))
+    problems.extend(_edge_problems(edges, index, classes))
     if problems:
-        raise InvalidDefinition(problems)
+        return problems
+    return _shape_of_graph_problems(Graph.from_definition(definition), index, classes)
 
-    graph = Graph.from_definition(definition)
-    triggers = [n for n, cls in classes.items() if cls.category == "trigger"]
-    if len(triggers) != 1:
-        problems.append(f"a workflow needs exactly one trigger node, found {len(triggers)}")
-    seen_edges: set[Edge] = set()
-    for edge in graph.edges:
-        if edge.source not in classes or edge.target not in classes:
-            missing = edge.source if edge.source not in classes else edge.target
-            problems.append(f"edge {edge.source} -> {edge.target}: node '{missing}' does not exist")
-            continue
-        if edge.output not in classes[edge.source].outputs:
-            problems.append(
-                f"edge {edge.source} -> {edge.target}: node '{edge.source}' has no output port "
-                f"'{edge.output}' (ports: {', '.join(classes[edge.source].outputs)})"
-            )
-        if edge in seen_edges:
-            problems.append(f"edge {edge.source} -> {edge.target} is given twice")
-        seen_edges.add(edge)
+
+def validate_definition(
+    definition: Any, lookup: Callable[[str], type[Node]], validate_params: Callable[[type[Node], dict], dict] | None = None
+) -> Graph:
+    """The graph of a definition that keeps every rule, or InvalidDefinition listing them.
+
+    ``definition`` is one the definition schema loaded (its shape and params are checked
+    there, field by field). ``validate_params``, when given, checks each node's params
+    again, for callers holding a definition that came another way.
+    """
+    if not _well_formed(definition):
+        raise InvalidDefinition(["definition: nodes and edges must be loaded by the definition schema first"])
+    problems = graph_problems(definition, lookup)
+    if not problems and validate_params is not None:
+        for i, node in enumerate(definition["nodes"]):
+            errors = validate_params(lookup(node["type"]), node.get("params") or {})
+            if errors:
+                problems.append(Problem(("nodes", i, "params"), f"{errors}"))
+    if problems:
+        raise InvalidDefinition([problem.text() for problem in problems])
+    return Graph.from_definition(definition)
+
+
+def _well_formed(definition: Any) -> bool:
+    """The shape graph_problems relies on (a cheap guard; the schema says what is wrong)."""
+    if not isinstance(definition, Mapping) or not isinstance(definition.get("nodes"), list):
+        return False
+    edges = definition.get("edges") or []
+    return (
+        isinstance(edges, list)
+        and all(isinstance(n, Mapping) and isinstance(n.get("id"), str) and isinstance(n.get("type"), str)
+                for n in definition["nodes"])
+        and all(isinstance(e, Mapping) and isinstance(e.get("source"), str) and isinstance(e.get("target"), str)
+                and isinstance(e.get("output") or "main", str) for e in edges)
+    )
+
+
+def _trigger_problems(
+    nodes: list[Mapping[str, Any]], index: dict[str, int], classes: dict[str, type[Node]]
+) -> list[Problem]:
+    triggers = [node_id for node_id, cls in classes.items() if cls.category == "trigger"]
+    if not triggers:
+        return [Problem(("nodes",), "a workflow needs exactly one trigger node, found 0")]
+    if len(triggers) == 1:
+        return []
+    named = ", ".join(f"'{t}'" for t in triggers)
+    message = f"a workflow needs exactly one trigger node, found {len(triggers)} ({named})"
+    return [Problem(("nodes", index[t], "type"), message) for t in triggers]
+
+
+def _edge_problems(
+    edges: list[Mapping[str, Any]], index: dict[str, int], classes: dict[str, type[Node]]
+) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[Edge] = set()
+    for i, raw in enumerate(edges):
+        edge = Edge(raw["source"], raw["target"], raw.get("output") or "main")
+        missing = [(end, name) for end, name in (("source", edge.source), ("target", edge.target)) if name not in index]
+        for end, name in missing:
+            problems.append(Problem(("edges", i, end), f"node '{name}' does not exist"))
+        if missing or edge.source not in classes or edge.target not in classes:
+            continue  # an unknown type is reported on its node
+        ports = classes[edge.source].outputs
+        if edge.output not in ports:
+            problems.append(Problem(
+                ("edges", i, "output"),
+                f"node '{edge.source}' has no output port '{edge.output}' (ports: {', '.join(ports)})",
+            ))
+        if edge in seen:
+            problems.append(Problem(("edges", i, SCHEMA), f"edge {edge.source} -> {edge.target} is given twice"))
+        seen.add(edge)
         if classes[edge.target].category == "trigger":
-            problems.append(f"edge {edge.source} -> {edge.target}: a trigger cannot have incoming edges")
-    if problems:
-        raise InvalidDefinition(problems)
-    for node_id, cls in classes.items():
-        if len(graph.incoming[node_id]) > 1 and not cls.joins_branches:
-            problems.append(f"node '{node_id}' has {len(graph.incoming[node_id])} incoming edges; join branches with a merge node")
-    if graph.topological_order() is None:
-        problems.append("the graph has a cycle; workflows must be acyclic")
-    elif triggers:
-        reachable = _reachable(graph, triggers[0])
-        for node_id in classes:
-            if node_id not in reachable:
-                problems.append(f"node '{node_id}' is not reachable from the trigger '{triggers[0]}'")
-    if problems:
-        raise InvalidDefinition(problems)
-    return graph
+            problems.append(Problem(("edges", i, "target"), f"node '{edge.target}' is a trigger: a trigger cannot have incoming edges"))
+    return problems
+
+
+def _shape_of_graph_problems(graph: Graph, index: dict[str, int], classes: dict[str, type[Node]]) -> list[Problem]:
+    """Joins, cycles and reachability, on a graph whose edges are all sound."""
+    problems = [
+        Problem(("nodes", index[node_id], SCHEMA),
+                f"node '{node_id}' has {len(graph.incoming[node_id])} incoming edges; join branches with a merge node")
+        for node_id, cls in classes.items()
+        if len(graph.incoming[node_id]) > 1 and not cls.joins_branches
+    ]
+    cycle = _cycle(graph)
+    if cycle is not None:
+        closing = next(i for i, e in enumerate(graph.edges) if (e.source, e.target) == (cycle[-2], cycle[-1]))
+        problems.append(Problem(("edges", closing, SCHEMA),
+                                f"closes the cycle {' -> '.join(cycle)}; workflows must be acyclic"))
+        return problems
+    trigger = next(node_id for node_id, cls in classes.items() if cls.category == "trigger")
+    reachable = _reachable(graph, trigger)
+    problems.extend(
+        Problem(("nodes", index[node_id], SCHEMA), f"node '{node_id}' is not reachable from the trigger '{trigger}'")
+        for node_id in classes if node_id not in reachable
+    )
+    return problems
+
+
+def _cycle(graph: Graph) -> list[str] | None:
+    """One cycle as a closed walk ``[a, b, ..., a]``, or None when the graph is acyclic."""
+    if graph.topological_order() is not None:
+        return None
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for start in graph.nodes:
+        if start in state:
+            continue
+        path, stack = [start], [iter(graph.successors(start))]
+        state[start] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            elif nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(graph.successors(nxt)))
+    return None  # unreachable: topological_order found a cycle
 
 
 def _reachable(graph: Graph, start: str) -> set[str]:
