@@ -74,6 +74,13 @@ def test_hop_by_hop_headers_are_refused(name):
     assert "headers" in errors and "set by the server" in str(errors)
 
 
+@pytest.mark.parametrize("name", ["Content-Security-Policy", "x-content-type-options", "X-Frame-Options",
+                                  "Set-Cookie", "Access-Control-Allow-Origin", "Strict-Transport-Security"])
+def test_headers_the_platform_sets_for_its_origin_are_refused(name):
+    errors = validate_params(RespondNode, {"headers": {name: "x"}})
+    assert "set by the platform" in str(errors)
+
+
 @pytest.mark.parametrize("name", ["", "X Space", "X:Colon", "Bad\r\nName", "é"])
 def test_header_names_that_are_no_tokens_are_refused(name):
     assert "headers" in validate_params(RespondNode, {"headers": {name: "x"}})

@@ -22,6 +22,14 @@ HOP_BY_HOP = frozenset({
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
     "te", "trailer", "trailers", "transfer-encoding", "upgrade", "content-length",
 })
+# Headers the platform sets on every answer from its origin (automateos/security_headers.py):
+# the webhook URL shares the dashboard's origin, so a workflow may not loosen them (e.g. a
+# page of its own with scripts) nor set cookies or CORS for that origin.
+PLATFORM_HEADERS = frozenset({
+    "content-security-policy", "content-security-policy-report-only", "x-content-type-options",
+    "x-frame-options", "strict-transport-security", "referrer-policy", "cross-origin-opener-policy",
+    "permissions-policy", "set-cookie",
+})
 # An HTTP header name is an RFC 9110 token.
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 # Visible ASCII, spaces and tabs, and Latin-1 past ASCII (what HTTP/1.1 can carry): no CR,
@@ -36,6 +44,8 @@ def _header_name(name: str) -> None:
         raise ValidationError(f"{name!r} is not an HTTP header name.")
     if name.lower() in HOP_BY_HOP:
         raise ValidationError(f"{name} is set by the server, not by a respond node.")
+    if name.lower() in PLATFORM_HEADERS or name.lower().startswith("access-control-"):
+        raise ValidationError(f"{name} is set by the platform for its whole origin, not by a respond node.")
 
 
 class HeaderValue(fields.Field):
