@@ -102,6 +102,9 @@ def test_load_params_applies_defaults() -> None:
     assert load_params(WebhookTrigger, {}) == {
         "respond": "immediately",
         "secret": None,
+        "verify": None,
+        "idempotency": {"header": "Idempotency-Key", "window_hours": 24},
+        "methods": ["POST"],
         "respond_timeout_seconds": 30,
     }
     assert load_params(ManualTrigger, {}) == {}
