@@ -99,6 +99,9 @@ class ExecutionLog(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Last movement of the run; the reconciler looks for runs that stopped moving.
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The workflow's ``save`` policy when the run started: finishing it needs no SELECT of
+    # the workflow. NULL (runs older than migration 0004, finished ones) reads as "all".
+    save_policy: Mapped[str | None] = mapped_column(String(20), nullable=True)
     definition: Mapped[dict[str, Any]] = deferred(mapped_column(JSONType))
     payload: Mapped[Any] = deferred(mapped_column(JSONType, nullable=True))
     result: Mapped[Any] = deferred(mapped_column(JSONType, nullable=True))

@@ -14,12 +14,14 @@ from sqlalchemy import select
 
 from ..db_types import utcnow
 from ..extensions import db
-from .models import ExecutionLog, StepLog
 from .graph import Graph
 from .lease import lapsed_lease_condition, lease_lapsed
 from .locking import serialised
+from .models import ExecutionLog, StepLog
+from .progress import fail_execution
 from .rules import READY, execution_overdue, readiness
-from .runner import Send, fail_execution, lock_execution, load_steps
+from .runner import Send
+from .state import Record, load_run
 from .status import set_step_status
 
 logger = logging.getLogger(__name__)
@@ -47,7 +49,7 @@ def lapsed_lease_execution_ids(now: datetime) -> list[int]:
     ))
 
 
-def _resendable(graph: Graph, step: StepLog, steps: dict[str, StepLog], now: datetime) -> bool:
+def _resendable(graph: Graph, step: Record, steps: dict[str, Record], now: datetime) -> bool:
     if step.status == "running":
         return lease_lapsed(step, now)
     if step.status != "pending" or (step.next_attempt_at and step.next_attempt_at > now):
@@ -64,28 +66,30 @@ def reconcile_execution(log_id: int) -> list[Send]:
     until a worker claims it.
     """
     with serialised():
-        log = lock_execution(log_id, ExecutionLog.definition)
-        if log is None or log.status not in UNFINISHED:
+        run = load_run(log_id, outputs=False)
+        if run is None or run.log.status not in UNFINISHED:
             db.session.rollback()
             return []
-        steps = load_steps(log_id)
         now = utcnow()
-        overdue = execution_overdue(log, now)
+        overdue = execution_overdue(run.log, now)
         if overdue is not None:
-            fail_execution(log, steps, overdue)
+            fail_execution(run, overdue)
+            run.write()
             db.session.commit()
             return []
-        graph = Graph.from_definition(log.definition)
+        graph, steps = run.graph, run.steps
+        assert graph is not None
         sends = [Send(log_id, s.node_id) for s in steps.values() if _resendable(graph, s, steps, now)]
         for send in sends:
             step = steps[send.node_id]
             if step.status == "running":
-                set_step_status(db.session, log, step, "pending", lease_expires_at=None, error={
+                set_step_status(db.session, run.log, step, "pending", lease_expires_at=None, error={
                     "message": f"the worker running attempt {step.attempts} stopped renewing its lease; "
                                "the step runs again",
                     "type": "LeaseLapsed", "node_id": step.node_id, "traceback": None,
                 })
-        log.updated_at = now  # not picked again before another full period
+        run.log.updated_at = now  # not picked again before another full period
+        run.write()
         db.session.commit()
         return sends
 

@@ -1,39 +1,50 @@
-"""Runs one node step of an execution: claim, execute, record, and say what runs next.
+"""Runs a *segment* of an execution: one step, then on through the successors that only
+compute, in the same transaction; says what runs next.
 
-Each step is three short phases so that no database transaction is held while a node
-works: *claim* (lock the run, mark the step running), *execute* (expressions, the node,
-its time limit), *record* (lock the run, store the outcome, decide successors, finish
-the run). Redelivered messages are harmless: a finished step is never claimed again,
-and a running step is only taken over once its lease lapsed (its worker's heartbeat
-stopped, see lease.py); the record of an attempt that was taken over is refused.
+A message names one step. If that step may block (``Node.blocking``: the network, a
+clock), it runs in three short phases so that no transaction is held while it works:
+*claim* (lock the run, mark the step running under a lease), *execute* (its lease renewed
+meanwhile, see lease.py), *record* (lock the run again, store the outcome). A step that
+only computes is claimed, executed and recorded in one transaction. Either way the
+transaction that records a step goes on with its successor while there is exactly one
+ready and it does not block, recording each (Temporal's local activities), up to
+``MAX_SEGMENT_STEPS`` steps or ``MAX_SEGMENT_SECONDS``: the run's row stays locked for
+milliseconds, not for the length of a long chain. What the segment leaves (a blocking
+step, parallel branches, a retry, the rest of a long chain) becomes messages, sent by the
+caller after the commit.
+
+A crash mid-segment rolls the whole segment back: the redelivered message (or the
+reconciler) redoes it from the last commit. A finished step is never claimed again, and a
+running step is only taken over once its lease lapsed (its worker's heartbeat stopped);
+the record of an attempt that was taken over is refused.
 """
 from __future__ import annotations
 
 import logging
 import random
+import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from flask import current_app
 from marshmallow import ValidationError
-from sqlalchemy import select
 from sqlalchemy.exc import DataError, StatementError
-from sqlalchemy.orm import undefer
 
 from ..db_types import utcnow
+from ..expressions import evaluate_params
 from ..extensions import db
-from .models import FINISHED_EXECUTION, FINISHED_STEP, ExecutionLog, StepLog
 from ..nodes.base import STOP, Emit, NodeContext
 from ..nodes.params import load_params
 from ..nodes.registry import get_node_type
-from ..workflows.models import Workflow
-from ..expressions import evaluate_params
 from .graph import Graph
 from .lease import hold_lease, lease_expiry, lease_lapsed
 from .locking import serialised
-from .rules import DEAD, DELIVERED, READY, edge_state, execution_overdue, readiness
+from .models import FINISHED_EXECUTION, FINISHED_STEP
+from .progress import advance, fail_execution, finish_if_done
+from .rules import DELIVERED, edge_state, execution_overdue
+from .state import RunState, load_run
 from .status import set_execution_status, set_step_status
 from .storable import StepOutputTooLarge, UnstorableOutput, storable_output, storable_text
 from .timeouts import StepTimedOut, time_limit
@@ -41,6 +52,10 @@ from .timeouts import StepTimedOut, time_limit
 logger = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 3600.0
+# Bounds of one segment: past either, the next step is sent as a message and the run's
+# row is released (other branches of the run wait for it meanwhile).
+MAX_SEGMENT_STEPS = 500
+MAX_SEGMENT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -87,45 +102,48 @@ class Claim:
     attempt: int
     limits: StepLimits
     scope: dict[str, Any]
-    # The locked run and its steps, when the step goes on in the claiming transaction.
-    locked: tuple[ExecutionLog, dict[str, StepLog]] | None = None
+    # The locked run, when the step goes on in the claiming transaction (it only computes).
+    run: RunState | None = None
+    # Steps recorded by the segment this claim started, in order.
+    ran: list[str] = field(default_factory=list)
 
 
-def lock_execution(log_id: int, *bodies: Any) -> ExecutionLog | None:
-    """Load an execution with its row locked for this transaction (PostgreSQL)."""
-    query = select(ExecutionLog).where(ExecutionLog.id == log_id).with_for_update()
-    if bodies:
-        query = query.options(*(undefer(b) for b in bodies))
-    return db.session.execute(query).scalar_one_or_none()
+@dataclass
+class Outcome:
+    """What a node produced: output on a port (None port = branch stopped), or an error;
+    a ``final`` error fails the step without retries (trying again cannot help)."""
+
+    output: Any = None
+    port: str | None = "main"
+    error: dict[str, Any] | None = None
+    final: bool = False
 
 
-def load_steps(log_id: int, *bodies: Any) -> dict[str, StepLog]:
-    """Every step of an execution by node id."""
-    query = select(StepLog).where(StepLog.log_id == log_id)
-    if bodies:
-        query = query.options(*(undefer(b) for b in bodies))
-    return {s.node_id: s for s in db.session.scalars(query)}
+class _SegmentRefused(Exception):
+    """The database refused the record of a segment of several steps: redo it one step a time."""
 
 
-def run_step(log_id: int, node_id: str) -> list[Send]:
-    """Run one step of an execution and return the step messages to send next.
-
-    A node that may block is claimed, executed and recorded in three phases so that no
-    transaction stays open while it works (its lease renewed meanwhile); a node that only
-    computes runs all three in one transaction, the run's row locked throughout
-    (milliseconds).
-    """
+def run_step(log_id: int, node_id: str, *, max_seconds: float = MAX_SEGMENT_SECONDS) -> list[Send]:
+    """Run the segment that starts at one step of an execution; returns the step messages
+    to send next (after the commit, by the caller). ``max_seconds`` bounds the segment's
+    inline steps (the web process runs shorter segments than a worker)."""
     with serialised():
         claim = claim_step(log_id, node_id)
         if claim is None:
             return []
-        if claim.locked is not None:
-            return record_step(claim, execute_step(claim))
+        if claim.run is not None:
+            try:
+                return record_step(claim, execute_step(claim), max_seconds=max_seconds)
+            except _SegmentRefused:
+                # Which step's data was refused is unknown: redo this one alone, so that a
+                # refusal fails the step that caused it.
+                claim = claim_step(log_id, node_id)
+                return record_step(claim, execute_step(claim), max_steps=1) if claim else []
         db.session.commit()
     with hold_lease(claim.step_id, claim.attempt):
         outcome = execute_step(claim)
     with serialised():
-        return record_step(claim, outcome)
+        return record_step(claim, outcome, max_seconds=max_seconds)
 
 
 def _is_data_error(exc: StatementError) -> bool:
@@ -133,19 +151,26 @@ def _is_data_error(exc: StatementError) -> bool:
     return isinstance(exc, DataError) or isinstance(exc.orig, (ValueError, TypeError))
 
 
-def record_step(claim: Claim, outcome: Outcome) -> list[Send]:
-    """Store the outcome, decide what runs next and commit (the caller serialises).
+def record_step(claim: Claim, outcome: Outcome, max_steps: int = MAX_SEGMENT_STEPS,
+                max_seconds: float = MAX_SEGMENT_SECONDS) -> list[Send]:
+    """Store the outcome, go on through the segment, decide what runs next and commit (the
+    caller serialises).
 
     Refused (nothing changes) when the attempt no longer holds the step: its lease lapsed
     and the step was released or taken over. If the database refuses the data, the step
     fails with that error: a redelivery would be refused the same way, for ever.
     """
     try:
-        return _store_outcome(claim, outcome)
+        return _store_outcome(claim, outcome, max_steps, max_seconds)
     except StatementError as exc:
         db.session.rollback()
         if not _is_data_error(exc):
             raise  # infrastructure: the message is redelivered
+        if len(claim.ran) > 1:
+            if claim.run is not None:
+                raise _SegmentRefused() from exc
+            claim.ran = []
+            return record_step(claim, outcome, max_steps=1)  # our blocking step's outcome alone
         logger.warning("step %s of execution %s: the database refused its record: %s",
                        claim.node_id, claim.log_id, exc.orig)
         error = _error(claim.node_id, exc, f"node '{claim.node_id}': the database refused its record: {exc.orig}")
@@ -158,83 +183,95 @@ def fail_step(log_id: int, node_id: str, attempt: int, error: dict[str, Any]) ->
     Used when the record of attempt ``attempt`` could not be written; nothing happens when
     the step finished meanwhile or another attempt holds it under a live lease.
     """
-    log = lock_execution(log_id)
-    steps = load_steps(log_id) if log else {}
-    step = steps.get(node_id)
-    if log is None or step is None or step.status in FINISHED_STEP or (
+    run = load_run(log_id, outputs=False)
+    step = run.steps.get(node_id) if run else None
+    if run is None or step is None or step.status in FINISHED_STEP or (
         step.status == "running" and step.attempts != attempt and not lease_lapsed(step, utcnow())
     ):
         db.session.rollback()
         return []
-    set_step_status(db.session, log, step, "failed", error=error, finished_at=utcnow(), lease_expires_at=None)
-    if log.status not in FINISHED_EXECUTION:
-        fail_execution(log, steps, error)
+    set_step_status(db.session, run.log, step, "failed", error=error, finished_at=utcnow(), lease_expires_at=None,
+                    attempts=max(step.attempts, attempt))
+    if run.log.status not in FINISHED_EXECUTION:
+        fail_execution(run, error)
+    run.write()
     db.session.commit()
     return []
 
 
-def _step_input(graph: Graph, node_id: str, steps: dict[str, StepLog], payload: Any) -> Any:
+def _step_input(run: RunState, node_id: str) -> Any:
+    graph = run.graph
+    assert graph is not None
     incoming = graph.incoming.get(node_id, [])
     if not incoming:
-        return payload
-    delivered = {e.source: steps[e.source].output for e in incoming if edge_state(e, steps) == DELIVERED}
+        return run.log.payload
+    delivered = {e.source: run.outputs.get(e.source) for e in incoming if edge_state(e, run.steps) == DELIVERED}
     if get_node_type(graph.nodes[node_id]["type"]).joins_branches:
         return delivered
     return next(iter(delivered.values()), None)
 
 
 def claim_step(log_id: int, node_id: str) -> Claim | None:
-    """Lock the run and mark the step running under a fresh lease, leaving the transaction
-    open for the caller; None (rolled back or committed) when the step is not to run now:
-    it finished, or another worker holds it under a live lease."""
-    log = lock_execution(log_id, ExecutionLog.definition, ExecutionLog.payload)
-    steps = load_steps(log_id, StepLog.output) if log else {}
-    step = steps.get(node_id)
-    if log is None or log.status in FINISHED_EXECUTION or step is None or step.status in FINISHED_STEP:
+    """Lock the run and claim the step, leaving the transaction open for the caller; None
+    (rolled back or committed) when the step is not to run now: it finished, or another
+    worker holds it under a live lease.
+
+    A step that may block is marked running under a fresh lease (written; the caller
+    commits). A step that only computes is not marked at all: it goes on in this
+    transaction (``Claim.run``) and is written once, with its outcome.
+    """
+    run = load_run(log_id)
+    step = run.steps.get(node_id) if run else None
+    if run is None or run.log.status in FINISHED_EXECUTION or step is None or step.status in FINISHED_STEP:
         db.session.rollback()
         return None
-    graph = Graph.from_definition(log.definition)
-    node_def = graph.nodes[node_id]
-    limits = StepLimits.of(get_node_type(step.type), node_def)
     now = utcnow()
     if step.status == "running" and not lease_lapsed(step, now):
         db.session.rollback()  # its worker is alive and renewing the lease
         return None
-    overdue = execution_overdue(log, now, node_id)
+    overdue = execution_overdue(run.log, now, node_id)
     if overdue is not None:
-        fail_execution(log, steps, overdue)
+        fail_execution(run, overdue)
+        run.write()
         db.session.commit()
         return None
-    step_input = _step_input(graph, node_id, steps, log.payload)
-    if log.status == "queued":
-        set_execution_status(db.session, log, "running")
-    # attempts is also the lease's fencing token: taking a step over bumps it, and the
-    # renewals and the record of the attempt that was taken over then match nothing.
-    set_step_status(db.session, log, step, "running", attempts=step.attempts + 1, started_at=now,
-                    finished_at=None, next_attempt_at=None, input=step_input,
-                    lease_expires_at=lease_expiry(now))
-    trigger_id = graph.roots()[0]
-    scope = {
-        "input": step_input,
-        "nodes": {nid: s.output for nid, s in steps.items() if s.status == "success"},
-        "trigger": steps[trigger_id].output if steps[trigger_id].status == "success" else log.payload,
-        "execution": {"id": log.id, "workflow_id": log.workflow_id, "started_at": log.started_at.isoformat()},
-    }
-    claim = Claim(log.id, log.workflow_id, node_id, step.id, graph, node_def, step.attempts, limits, scope)
-    if not get_node_type(step.type).blocking:
-        claim.locked = (log, steps)
+    blocking = get_node_type(step.type).blocking
+    claim = _begin(run, node_id, now, leased=blocking)
+    if blocking:
+        run.write()
+    else:
+        claim.run = run
     return claim
 
 
-@dataclass
-class Outcome:
-    """What a node produced: output on a port (None port = branch stopped), or an error;
-    a ``final`` error fails the step without retries (trying again cannot help)."""
-
-    output: Any = None
-    port: str | None = "main"
-    error: dict[str, Any] | None = None
-    final: bool = False
+def _begin(run: RunState, node_id: str, now: Any, *, leased: bool) -> Claim:
+    """Start attempt ``attempts + 1`` of a step: under a lease (a running status written
+    for the other workers to see), or inline, where only its outcome will be written."""
+    graph = run.graph
+    assert graph is not None
+    step = run.steps[node_id]
+    node_def = graph.nodes[node_id]
+    step_input = _step_input(run, node_id)
+    if run.log.status == "queued":
+        set_execution_status(db.session, run.log, "running")
+    # attempts is also the lease's fencing token: taking a step over bumps it, and the
+    # renewals and the record of the attempt that was taken over then match nothing.
+    fields = {"attempts": step.attempts + 1, "started_at": now, "finished_at": None, "next_attempt_at": None,
+              "input": step_input}
+    if leased:
+        set_step_status(db.session, run.log, step, "running", lease_expires_at=lease_expiry(now), **fields)
+    else:
+        for name, value in fields.items():
+            setattr(step, name, value)
+    log = run.log
+    scope = {
+        "input": step_input,
+        "nodes": dict(run.outputs),
+        "trigger": run.outputs.get(run.trigger_id, log.payload),
+        "execution": {"id": log.id, "workflow_id": log.workflow_id, "started_at": log.started_at.isoformat()},
+    }
+    limits = StepLimits.of(get_node_type(step.type), node_def)
+    return Claim(log.id, log.workflow_id, node_id, step.id, graph, node_def, step.attempts, limits, scope)
 
 
 def execute_step(claim: Claim) -> Outcome:
@@ -277,99 +314,60 @@ def _error(node_id: str, exc: BaseException, message: str | None = None) -> dict
     }
 
 
-def _store_outcome(claim: Claim, outcome: Outcome) -> list[Send]:
-    if claim.locked is not None:
-        log, steps = claim.locked
-    else:
-        log = lock_execution(claim.log_id)
-        steps = load_steps(claim.log_id) if log else {}
-    step = steps.get(claim.node_id)
-    if log is None or step is None or step.status != "running" or step.attempts != claim.attempt:
-        db.session.rollback()  # our lease lapsed and the step was released or taken over
-        logger.warning("step %s of execution %s: attempt %s was taken over, its outcome is dropped",
-                       claim.node_id, claim.log_id, claim.attempt)
+def _store_outcome(claim: Claim, outcome: Outcome, max_steps: int, max_seconds: float) -> list[Send]:
+    run = claim.run
+    if run is None:
+        run = load_run(claim.log_id)
+        step = run.steps.get(claim.node_id) if run else None
+        if run is None or step is None or step.status != "running" or step.attempts != claim.attempt:
+            db.session.rollback()  # our lease lapsed and the step was released or taken over
+            logger.warning("step %s of execution %s: attempt %s was taken over, its outcome is dropped",
+                           claim.node_id, claim.log_id, claim.attempt)
+            return []
+    deadline = time.monotonic() + max_seconds
+    claim.ran = [claim.node_id]
+    ready, sends = decide(run, claim, outcome)
+    while not sends and len(ready) == 1 and len(claim.ran) < max_steps and time.monotonic() < deadline:
+        # Exactly one successor is ready: if it only computes, it runs here and now.
+        node_id = ready[0]
+        if get_node_type(run.steps[node_id].type).blocking or run.log.status in FINISHED_EXECUTION:
+            break
+        now = utcnow()
+        overdue = execution_overdue(run.log, now, node_id)
+        if overdue is not None:
+            fail_execution(run, overdue)
+            ready = []
+            break
+        step_claim = _begin(run, node_id, now, leased=False)
+        claim.ran.append(node_id)
+        ready, sends = decide(run, step_claim, execute_step(step_claim))
+    finish_if_done(run)
+    run.write()
+    db.session.commit()
+    if run.log.status in FINISHED_EXECUTION:
         return []
-    graph = claim.graph  # the definition is a snapshot: no need to load it twice
+    return sends or [Send(run.id, node_id) for node_id in ready]
+
+
+def decide(run: RunState, claim: Claim, outcome: Outcome) -> tuple[list[str], list[Send]]:
+    """Store a step's outcome on the run: success (and its successors now ready), a retry
+    after its backoff (its message), or failure (of the run too)."""
+    log = run.log
+    step = run.steps[claim.node_id]
     now = utcnow()
-    sends: list[Send] = []
     if outcome.error is None:
         set_step_status(db.session, log, step, "success", output=outcome.output, output_port=outcome.port,
                         error=None, finished_at=now, lease_expires_at=None)
+        run.outputs[claim.node_id] = outcome.output
         if log.status not in FINISHED_EXECUTION:
-            sends = [Send(log.id, n) for n in advance(graph, log, steps, claim.node_id)]
-    elif not outcome.final and claim.attempt <= claim.limits.max_retries and log.status not in FINISHED_EXECUTION:
+            return advance(run, claim.node_id), []
+        return [], []
+    if not outcome.final and claim.attempt <= claim.limits.max_retries and log.status not in FINISHED_EXECUTION:
         delay = claim.limits.backoff(claim.attempt)
         set_step_status(db.session, log, step, "pending", error=outcome.error, lease_expires_at=None,
                         next_attempt_at=now + timedelta(seconds=delay))
-        sends = [Send(log.id, claim.node_id, delay)]
-    else:
-        set_step_status(db.session, log, step, "failed", error=outcome.error, finished_at=now,
-                        lease_expires_at=None)
-        if log.status not in FINISHED_EXECUTION:
-            fail_execution(log, steps, outcome.error)
-    if log.status not in FINISHED_EXECUTION and all(s.status in FINISHED_STEP for s in steps.values()):
-        finish_execution(log, graph)
-    db.session.commit()
-    return sends
-
-
-def advance(graph: Graph, log: ExecutionLog, steps: dict[str, StepLog], node_id: str) -> list[str]:
-    """After ``node_id`` finished: successors that are now ready to run.
-
-    A successor is decided once every incoming edge is: it runs when at least one edge
-    delivered, and is ``skipped`` (and so on downstream) when none did.
-    """
-    ready: list[str] = []
-    todo = graph.successors(node_id)
-    while todo:
-        target = todo.pop(0)
-        step = steps[target]
-        if step.status != "pending":
-            continue
-        state = readiness(graph, steps, target)
-        if state == READY:
-            ready.append(target)
-        elif state == DEAD:
-            set_step_status(db.session, log, step, "skipped", finished_at=utcnow())
-            todo.extend(graph.successors(target))
-    return ready
-
-
-def fail_execution(log: ExecutionLog, steps: dict[str, StepLog], error: dict[str, Any]) -> None:
-    """End a run as failed: the error is the run's, steps not yet started are skipped."""
-    now = utcnow()
-    for step in steps.values():
-        if step.status == "pending":
-            set_step_status(db.session, log, step, "skipped", finished_at=now)
-    set_execution_status(db.session, log, "failed", error=error)
-    if _save_policy(log) == "none":
-        drop_bodies(log)
-
-
-def _save_policy(log: ExecutionLog) -> str:
-    return db.session.scalar(select(Workflow.save_policy).where(Workflow.id == log.workflow_id)) or "all"
-
-
-def finish_execution(log: ExecutionLog, graph: Graph) -> None:
-    """End a run as success; its result is the output of the last node(s) that ran."""
-    leaves = graph.leaves()
-    outputs = dict(db.session.execute(
-        select(StepLog.node_id, StepLog.output).where(
-            StepLog.log_id == log.id, StepLog.node_id.in_(leaves), StepLog.status == "success",
-            StepLog.output_port.is_not(None),
-        )
-    ).all())
-    result = next(iter(outputs.values())) if len(outputs) == 1 else (outputs or None)
-    set_execution_status(db.session, log, "success", result=result)
-    if _save_policy(log) in ("failed_only", "none"):
-        drop_bodies(log)
-
-
-def drop_bodies(log: ExecutionLog) -> None:
-    """Forget a finished run's payload, result and step data (the workflow's ``save`` policy:
-    ``failed_only`` keeps them for failed runs only, ``none`` for no run; errors stay)."""
-    log.payload = None
-    log.result = None
-    db.session.execute(
-        StepLog.__table__.update().where(StepLog.log_id == log.id).values(input=None, output=None)
-    )
+        return [], [Send(log.id, claim.node_id, delay)]
+    set_step_status(db.session, log, step, "failed", error=outcome.error, finished_at=now, lease_expires_at=None)
+    if log.status not in FINISHED_EXECUTION:
+        fail_execution(run, outcome.error)
+    return [], []

@@ -1,23 +1,36 @@
-"""Workflow rules: ownership, validation, versioning, schedule times."""
+"""Workflow rules: ownership, validation, versioning, schedule times; starting runs and
+waiting for a run to finish (a webhook answered ``when_finished``)."""
 from __future__ import annotations
 
+import json
+import logging
 import re
 import secrets
+import time
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from ..db_types import utcnow
 from ..engine.graph import InvalidDefinition, validate_definition
-from ..engine.scheduler import next_fire_time
-from ..engine.service import start_execution
+from ..bus import EventIdTooOld, get_bus
+from ..engine.models import FINISHED_EXECUTION, ExecutionLog
+from ..engine.runner import Send, run_step
+from ..engine.service import create_execution, send_steps, start_execution
 from ..errors import abort
 from ..extensions import db
-from ..engine.models import ExecutionLog
-from ..nodes.params import validate_params
 from ..nodes.registry import get_node_type
+from ..nodes.params import validate_params
 from ..redaction import redact
 from .models import WORKFLOW_ID_MAX, Workflow
+from .schedules import next_fire_time
+
+logger = logging.getLogger(__name__)
+# A segment run in the web process holds its worker (a gevent worker: every request it
+# serves) while it computes: it stops sooner than a worker's and sends the rest.
+HERE_SEGMENT_SECONDS = 0.25
 
 # What secrets.token_urlsafe produces; anything else cannot be a token (and NUL would
 # reach PostgreSQL, which refuses it in text).
@@ -98,3 +111,70 @@ def run_now(owner_id: int, workflow_id: int, payload: Any) -> ExecutionLog:
     """Start a manual run of the caller's workflow; secrets in ``payload`` are redacted
     before it is stored."""
     return start_execution(get_owned(owner_id, workflow_id), "manual", redact(payload))
+
+
+def start_run_here(workflow: Workflow, trigger: str, payload: Any) -> ExecutionLog:
+    """Start a run, and run its first segment in this process rather than on a worker:
+    for a caller who waits for the result (``respond: when_finished``).
+
+    The run is committed first (queued, its trigger recorded), exactly as when the steps
+    are sent to the broker. The successors that only compute then run here as their
+    segments would on a worker; what they leave (a blocking step, a retry, a long chain
+    past one segment) is sent to the broker as usual. If this process dies meanwhile, the
+    segment rolls back and the run is found by the reconciler (it stopped moving), as a
+    lost message would be.
+    """
+    log, sends = create_execution(workflow, trigger, payload)
+    types = {node["id"]: node["type"] for node in log.definition["nodes"]}
+    later: list[Send] = []
+    for send in sends:
+        if send.delay_seconds or get_node_type(types[send.node_id]).blocking:
+            later.append(send)  # a worker's job: this process would hold a connection while it waits
+            continue
+        try:
+            later.extend(run_step(send.log_id, send.node_id, max_seconds=HERE_SEGMENT_SECONDS))
+        except Exception:  # the database failed us mid-segment: rolled back, a worker redoes it
+            logger.exception("step %s of execution %s could not run in the web process", send.node_id, log.id)
+            db.session.rollback()
+            later.append(send)
+    send_steps(later)
+    return log
+
+
+def wait_until_finished(log_id: int, owner_id: int, timeout: float) -> ExecutionLog | None:
+    """The run once finished, or None if it still runs after ``timeout`` seconds.
+
+    Waits on the event bus, not by polling: it subscribes to the owner's events first and
+    only then reads the run once, so a finish committed in between is never missed.
+    """
+    deadline = time.monotonic() + timeout
+
+    def finished() -> ExecutionLog | None:
+        db.session.rollback()  # a new transaction sees the commits made meanwhile
+        log = db.session.get(ExecutionLog, log_id, populate_existing=True,
+                             options=[undefer(ExecutionLog.result), undefer(ExecutionLog.error)])
+        return log if log is not None and log.status in FINISHED_EXECUTION else None
+
+    def finishes(event: Any) -> bool:
+        return event.type == "execution.updated" and event.log_id == log_id and \
+            json.loads(event.data).get("status") in FINISHED_EXECUTION
+
+    if (log := finished()) is not None:
+        return log  # finished already (its first segment ran here): no need for the bus
+    try:
+        with get_bus().subscribe(owner_id) as subscription:
+            if (log := finished()) is not None:
+                return log
+            db.session.rollback()  # hold no database connection while waiting
+            while (remaining := deadline - time.monotonic()) > 0:
+                try:
+                    if any(finishes(event) for event in subscription.wait(remaining)):
+                        return finished()
+                except EventIdTooOld as exc:  # fell behind the buffer: the database knows
+                    subscription.seek(exc.latest)
+                    if (log := finished()) is not None:
+                        return log
+    except Exception:  # the bus is down: answer with what the database says now
+        current_app.logger.exception("waiting for execution %s on the event bus failed", log_id)
+        return finished()
+    return None

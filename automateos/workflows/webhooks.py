@@ -4,8 +4,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
-import json
-import time
 from typing import Any
 
 from flask import current_app, request
@@ -14,10 +12,7 @@ from flask_smorest import Blueprint
 
 from .. import jsonbody
 from ..engine.service import start_execution
-from ..bus import EventIdTooOld, get_bus
 from ..errors import abort
-from ..extensions import db
-from ..engine.models import FINISHED_EXECUTION, ExecutionLog
 from ..redaction import redact
 from . import service
 from .schemas import HookAcceptedSchema
@@ -93,45 +88,6 @@ def request_payload(body: bytes) -> dict[str, Any]:
     return redact(payload)
 
 
-def wait_until_finished(log_id: int, timeout: float) -> ExecutionLog | None:
-    """The run once finished, or None if it still runs after ``timeout`` seconds.
-
-    Waits on the event bus, not by polling: it subscribes to the owner's events first and
-    only then reads the run once, so a finish committed in between is never missed.
-    """
-    owner_id = db.session.scalar(db.select(ExecutionLog.owner_id).where(ExecutionLog.id == log_id))
-    if owner_id is None:
-        return None
-    deadline = time.monotonic() + timeout
-
-    def finished() -> ExecutionLog | None:
-        db.session.rollback()  # a new transaction sees the commits made meanwhile
-        log = db.session.get(ExecutionLog, log_id, populate_existing=True)
-        return log if log is not None and log.status in FINISHED_EXECUTION else None
-
-    def finishes(event: Any) -> bool:
-        return event.type == "execution.updated" and event.log_id == log_id and \
-            json.loads(event.data).get("status") in FINISHED_EXECUTION
-
-    try:
-        with get_bus().subscribe(owner_id) as subscription:
-            if (log := finished()) is not None:
-                return log
-            db.session.rollback()  # hold no database connection while waiting
-            while (remaining := deadline - time.monotonic()) > 0:
-                try:
-                    if any(finishes(event) for event in subscription.wait(remaining)):
-                        return finished()
-                except EventIdTooOld as exc:  # fell behind the buffer: the database knows
-                    subscription.seek(exc.latest)
-                    if (log := finished()) is not None:
-                        return log
-    except Exception:  # the bus is down: answer with what the database says now
-        current_app.logger.exception("waiting for execution %s on the event bus failed", log_id)
-        return finished()
-    return None
-
-
 @blp.route("/<token>")
 class Hook(MethodView):
     reads_own_body = True  # the strict JSON check must not read past WEBHOOK_MAX_BYTES
@@ -150,10 +106,12 @@ class Hook(MethodView):
         params = workflow.trigger_params()
         if params.get("secret") and not verify_signature(params["secret"], body, request.headers.get(SIGNATURE_HEADER)):
             abort(401, message=f"Missing or invalid {SIGNATURE_HEADER} header.")
-        log = start_execution(workflow, "webhook", request_payload(body))
         if params.get("respond") != "when_finished":
+            log = start_execution(workflow, "webhook", request_payload(body))
             return {"log_id": log.id, "status": "queued"}
-        finished = wait_until_finished(log.id, float(params.get("respond_timeout_seconds", 30)))
+        log = service.start_run_here(workflow, "webhook", request_payload(body))
+        finished = service.wait_until_finished(log.id, workflow.owner_id,
+                                               float(params.get("respond_timeout_seconds", 30)))
         if finished is None:
             return {"log_id": log.id, "status": "running"}
         error = (finished.error or {}).get("message") if finished.status == "failed" else None
