@@ -6,8 +6,11 @@ an app that has served requests); once wired, it is the suite's app itself.
 """
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,9 +24,12 @@ from automateos.credentials.builtin import BUILTIN_TYPES
 from automateos.credentials.crypto import generate_key
 from automateos.credentials.types import CredentialType, registry
 from automateos.extensions import db
+from automateos.nodes.registry import clear_cache
 from config import TestConfig
 
 SUITE_KEY = generate_key()
+# A folder laid out as site-packages: a plugin module and its *.dist-info folders.
+PLUGIN_DIST = Path(__file__).parent / "dist"
 
 
 @pytest.fixture(scope="session")
@@ -106,3 +112,30 @@ def make_credential(user, name: str = "acme", data: dict | None = None, type_: s
     resp = user.post("/api/credentials", {"name": name, "type": type_, "data": data or ACME_DATA})
     assert resp.status_code == 201, resp.get_json()
     return resp.get_json()
+
+
+def _rescan() -> None:
+    importlib.invalidate_caches()
+    clear_cache()
+    registry.discover()
+
+
+@contextmanager
+def plugin_installed() -> Iterator[None]:
+    """The test distributions in dist/ installed (on sys.path) for the block: a credential
+    type ``acme_dist``, a node ``acme_send`` that uses it, and broken declarations."""
+    sys.path.insert(0, str(PLUGIN_DIST))
+    _rescan()
+    try:
+        yield
+    finally:
+        sys.path.remove(str(PLUGIN_DIST))
+        sys.modules.pop("automateos_cred_testplugin", None)
+        _rescan()
+
+
+@pytest.fixture
+def installed_plugin() -> Iterator[None]:
+    """The test distributions installed for the whole test."""
+    with plugin_installed():
+        yield
