@@ -53,11 +53,24 @@ describe('422 -> nodes, fields and edges', () => {
   })
 
   it('keeps a message that names nothing as a general error', () => {
-    const errors = mapApiErrors({ message: 'a workflow needs exactly one trigger node, found 0', errors: { definition: ['a workflow needs exactly one trigger node, found 0'] } }, { nodes: [], edges: [] })
-    expect(errors.general).toEqual(['a workflow needs exactly one trigger node, found 0'])
+    const noTrigger = { json: { definition: { nodes: ['a workflow needs exactly one trigger node, found 0'] } } }
+    const errors = mapApiErrors({ message: 'Unprocessable Entity', errors: noTrigger }, { nodes: [], edges: [] })
+    expect(errors.general).toEqual(['nodes: a workflow needs exactly one trigger node, found 0'])
     expect(hasErrors(errors)).toBe(true)
     const bare = mapApiErrors({ message: 'Internal server error' }, { nodes: [], edges: [] })
     expect(bare.general).toEqual(['Internal server error'])
+  })
+
+  it('says which node or edge an error is about when the definition sent cannot name it', () => {
+    const sent: WorkflowDefinition = { nodes: [{ id: 'hook', type: 'webhook' }, { type: 'fail' } as never], edges: [{ source: 'ghost', target: 'hook' }] }
+    const answer = { errors: { json: { definition: {
+      nodes: { 1: { id: ['Missing data for required field.'] } },
+      edges: { 0: { source: ["node 'ghost' does not exist"] } },
+    } } } }
+    const errors = mapApiErrors(answer, sent)
+    expect(errors.general).toEqual(['nodes.1.id: Missing data for required field.', "edge ghost -> hook: source: node 'ghost' does not exist"])
+    expect(errors.edges[edgeId('ghost', 'main', 'hook')]).toEqual(["source: node 'ghost' does not exist"])
+    expect(errors.nodes).toEqual({})
   })
 
   it('turns dotted paths into the error tree rjsf shows on fields', () => {

@@ -1,14 +1,13 @@
 /**
  * The API's 422 answers mapped onto the editor: which node, which param field, which edge.
  *
- * Saving runs the definition checks of automateos/engine/graph.py, whose messages name
- * what they are about, e.g. `node 'big' (filter): params.conditions.0.op: Must be one of ...`,
- * `node 'c' (delay): timeout_seconds must be ...`, `edge a -> b: node 'a' has no output port ...`,
- * `node 'x' is not reachable from the trigger 'hook'`. The workflow's own fields come back
- * as `{errors: {json: {name: [...]}}}`.
+ * The API checks a definition field by field and answers under the request location, e.g.
+ * `{errors: {json: {definition: {nodes: {2: {params: {url: [...]}}}, edges: {0: {output: [...]}}}}}}`
+ * (node and edge by their index in the definition sent; `_schema` is "the object as a whole").
+ * The workflow's own fields come back beside it, as `{errors: {json: {name: [...]}}}`.
  */
 import { edgeId, MAIN_PORT } from './flow'
-import type { WorkflowDefinition } from './types'
+import { STEP_OVERRIDES, type WorkflowDefinition } from './types'
 
 /** Errors about one node: by param path (dotted, e.g. `conditions.0.op`) and about the node itself. */
 export interface NodeErrors {
@@ -34,11 +33,8 @@ export interface EditorErrors {
 /** The state before any save, or after a successful one. */
 export const NO_ERRORS: EditorErrors = { nodes: {}, edges: {}, fields: {}, general: [] }
 
-const NODE_PARAM = /^node '([^']+)' \([^)]*\): params\.([^:]+): (.+)$/s
-const NODE_OVERRIDE = /^node '([^']+)' \([^)]*\): (max_retries|retry_backoff|timeout_seconds) (.+)$/s
-const NODE_ANY = /^node(?: id)? '([^']+)'/
-const NODE_INDEX = /^nodes\[(\d+)\]/
-const EDGE = /^edge (\S+) -> (\S+)(?: is given twice|:)/
+const OVERRIDES: readonly string[] = [...STEP_OVERRIDES, 'retry_backoff']
+const SCHEMA = '_schema'
 
 /** True when there is nothing to show. */
 export function hasErrors(errors: EditorErrors): boolean {
@@ -56,47 +52,34 @@ function push(into: Record<string, string[]>, key: string, message: string): voi
   ;(into[key] ??= []).push(message)
 }
 
-/** Place one definition problem (a message of `errors.definition`). */
-function placeProblem(errors: EditorErrors, problem: string, definition: WorkflowDefinition): void {
-  const param = NODE_PARAM.exec(problem)
-  if (param) {
-    const [, id = '', path = '', message = ''] = param
-    // `_schema` is marshmallow's name for "the params object as a whole".
-    if (path === '_schema') nodeEntry(errors, id).messages.push(message)
-    else push(nodeEntry(errors, id).params, path, message)
+/** Place the messages at one path inside the definition (`nodes.2.params.url`, `edges.0.output`, ...). */
+function placeDefinitionError(errors: EditorErrors, path: string[], messages: string[], definition: WorkflowDefinition): void {
+  const [list, index, field, ...rest] = path
+  const at = Number(index)
+  const node = list === 'nodes' && Number.isInteger(at) ? definition.nodes[at] : undefined
+  const edge = list === 'edges' && Number.isInteger(at) ? definition.edges[at] : undefined
+  if (node && typeof node.id === 'string') {
+    const entry = nodeEntry(errors, node.id)
+    if (field === 'params' && rest.length > 0 && rest[0] !== SCHEMA) for (const m of messages) push(entry.params, rest.join('.'), m)
+    else if (field && OVERRIDES.includes(field) && rest.length === 0) for (const m of messages) push(entry.overrides, field, m)
+    else entry.messages.push(...messages.map((m) => labelled(field, m)))
     return
   }
-  const override = NODE_OVERRIDE.exec(problem)
-  if (override) {
-    const [, id = '', field = '', rest = ''] = override
-    push(nodeEntry(errors, id).overrides, field, `${field} ${rest}`)
+  if (edge && typeof edge.source === 'string' && typeof edge.target === 'string') {
+    const port = (typeof edge.output === 'string' && edge.output) || MAIN_PORT
+    for (const m of messages) push(errors.edges, edgeId(edge.source, port, edge.target), labelled(field, m))
+    // The edge may not be on the canvas (e.g. it names no node): its source node, or the list, says it too.
+    const about = messages.map((m) => `edge ${edge.source} -> ${edge.target}: ${labelled(field, m)}`)
+    if (definition.nodes.some((n) => n.id === edge.source)) nodeEntry(errors, edge.source).messages.push(...about)
+    else errors.general.push(...about)
     return
   }
-  const edge = EDGE.exec(problem)
-  if (edge) {
-    const [, source = '', target = ''] = edge
-    const matching = definition.edges.filter((e) => e.source === source && e.target === target)
-    const message = problem.replace(/^edge \S+ -> \S+:?\s*/, '') || problem
-    for (const e of matching.length ? matching : [{ source, target }]) {
-      push(errors.edges, edgeId(e.source, ('output' in e && e.output) || MAIN_PORT, e.target), message)
-    }
-    // The edge may not be on the canvas (e.g. an unknown node): the source node says it too.
-    if (definition.nodes.some((n) => n.id === source)) nodeEntry(errors, source).messages.push(problem)
-    else errors.general.push(problem)
-    return
-  }
-  const anyNode = NODE_ANY.exec(problem)
-  if (anyNode?.[1] && definition.nodes.some((n) => n.id === anyNode[1])) {
-    nodeEntry(errors, anyNode[1]).messages.push(problem)
-    return
-  }
-  const index = NODE_INDEX.exec(problem)
-  const indexed = index ? definition.nodes[Number(index[1])] : undefined
-  if (indexed && typeof indexed.id === 'string') {
-    nodeEntry(errors, indexed.id).messages.push(problem)
-    return
-  }
-  errors.general.push(problem)
+  errors.general.push(...messages.map((m) => labelled(path.filter((p) => p !== SCHEMA).join('.') || undefined, m)))
+}
+
+/** `field: message`, unless the message is about the object as a whole. */
+function labelled(field: string | undefined, message: string): string {
+  return field && field !== SCHEMA ? `${field}: ${message}` : message
 }
 
 function flattenFields(value: unknown, path: string[], into: Record<string, string[]>): void {
@@ -116,15 +99,13 @@ function flattenFields(value: unknown, path: string[], into: Record<string, stri
 export function mapApiErrors(body: { message?: string; errors?: unknown }, definition: WorkflowDefinition): EditorErrors {
   const errors: EditorErrors = { nodes: {}, edges: {}, fields: {}, general: [] }
   const raw = body.errors && typeof body.errors === 'object' ? (body.errors as Record<string, unknown>) : {}
-  const problems = Array.isArray(raw.definition) ? raw.definition.filter((p): p is string => typeof p === 'string') : []
-  for (const problem of problems) placeProblem(errors, problem, definition)
-  for (const [location, inner] of Object.entries(raw)) {
-    if (location === 'definition') continue
+  for (const inner of Object.values(raw)) {
     // flask-smorest nests field errors under the request location (json, query...).
     const fields: Record<string, string[]> = {}
     flattenFields(inner, [], fields)
     for (const [field, messages] of Object.entries(fields)) {
-      if (field === 'definition' || field.startsWith('definition.')) errors.general.push(...messages)
+      const [head, ...path] = field.split('.')
+      if (head === 'definition') placeDefinitionError(errors, path, messages, definition)
       else for (const message of messages) push(errors.fields, field, message)
     }
   }

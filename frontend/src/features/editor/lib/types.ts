@@ -5,8 +5,8 @@ import type { RJSFSchema } from '@rjsf/utils'
 export const STEP_OVERRIDES = ['max_retries', 'timeout_seconds'] as const
 export type StepOverride = (typeof STEP_OVERRIDES)[number]
 
-/** A node of a stored definition. */
-export interface DefinitionNode {
+/** A node of a stored definition (a type alias, like the two below: it fits the API's open objects). */
+export type DefinitionNode = {
   id: string
   type: string
   name?: string
@@ -18,13 +18,13 @@ export interface DefinitionNode {
 }
 
 /** An edge of a stored definition; `output` names the source's port (default `main`). */
-export interface DefinitionEdge {
+export type DefinitionEdge = {
   source: string
   target: string
   output?: string
 }
 
-/** `{nodes, edges}` as the API stores it (a type alias: it fits the API's `{[key: string]: unknown}`). */
+/** `{nodes, edges}` as the API stores it (components `Definition`, `DefinitionNode`, `DefinitionEdge`). */
 export type WorkflowDefinition = {
   nodes: DefinitionNode[]
   edges: DefinitionEdge[]
