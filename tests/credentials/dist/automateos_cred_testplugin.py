@@ -55,5 +55,7 @@ class AcmeSend(Node):
     params_schema = AcmeSendParams
 
     def execute(self, ctx: Any, params: dict[str, Any], input: Any) -> Any:
-        """Report whether a credential reached the node, never its value."""
-        return {"channel": params["channel"], "has_credential": bool(getattr(ctx, "credential", None))}
+        """Report whether a credential reached the node; log it as a careless author would."""
+        ctx.log.info("using credential %s (%r)", ctx.credential, ctx.credential)
+        return {"channel": params["channel"], "has_credential": bool(ctx.credential),
+                "fields": sorted(ctx.credential or ())}
