@@ -123,7 +123,7 @@ class _SegmentRefused(Exception):
     """The database refused the record of a segment of several steps: redo it one step a time."""
 
 
-def run_step(log_id: int, node_id: str, *, max_seconds: float = MAX_SEGMENT_SECONDS) -> list[Send]:
+def run_step(log_id: int, node_id: str, *, max_seconds: float | None = None) -> list[Send]:
     """Run the segment that starts at one step of an execution; returns the step messages
     to send next (after the commit, by the caller). ``max_seconds`` bounds the segment's
     inline steps (the web process runs shorter segments than a worker)."""
@@ -151,8 +151,8 @@ def _is_data_error(exc: StatementError) -> bool:
     return isinstance(exc, DataError) or isinstance(exc.orig, (ValueError, TypeError))
 
 
-def record_step(claim: Claim, outcome: Outcome, max_steps: int = MAX_SEGMENT_STEPS,
-                max_seconds: float = MAX_SEGMENT_SECONDS) -> list[Send]:
+def record_step(claim: Claim, outcome: Outcome, max_steps: int | None = None,
+                max_seconds: float | None = None) -> list[Send]:
     """Store the outcome, go on through the segment, decide what runs next and commit (the
     caller serialises).
 
@@ -314,7 +314,9 @@ def _error(node_id: str, exc: BaseException, message: str | None = None) -> dict
     }
 
 
-def _store_outcome(claim: Claim, outcome: Outcome, max_steps: int, max_seconds: float) -> list[Send]:
+def _store_outcome(claim: Claim, outcome: Outcome, max_steps: int | None, max_seconds: float | None) -> list[Send]:
+    max_steps = MAX_SEGMENT_STEPS if max_steps is None else max_steps
+    max_seconds = MAX_SEGMENT_SECONDS if max_seconds is None else max_seconds
     run = claim.run
     if run is None:
         run = load_run(claim.log_id)
