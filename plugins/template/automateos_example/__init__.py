@@ -1,0 +1,1 @@
+"""Example AutomateOS nodes (a template to copy): ``example_greet`` and ``example_create_item``."""

@@ -1,0 +1,84 @@
+"""docs/writing-nodes.md documents every public part of the node contract, of the kit and
+every built-in node: adding one without documenting it fails here (as datasette's
+test_docs does for its hooks)."""
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+from automateos import testing
+from automateos.nodes import base, http
+from automateos.nodes.base import Node, NodeContext
+from automateos.nodes.registry import Status, load_node_types
+from automateos.testing import Attempt, NodeRun
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "writing-nodes.md"
+
+
+@pytest.fixture(scope="module")
+def documented() -> set[str]:
+    """Every `code span` of the page, and each name in a call such as `close()`."""
+    spans = re.findall(r"`([^`\n]+)`", DOC.read_text())
+    names = set(spans)
+    for span in spans:
+        names.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", span))
+    return names
+
+
+def public(names: object) -> list[str]:
+    return sorted(n for n in names if not n.startswith("_"))  # type: ignore[attr-defined]
+
+
+def node_attributes() -> list[str]:
+    declared = set(Node.__annotations__) | set(vars(Node))
+    return public(n for n in declared if n not in {"__init_subclass__"})
+
+
+def context_attributes() -> list[str]:
+    fields = {f.name for f in dataclasses.fields(NodeContext)}
+    members = {n for n, _ in inspect.getmembers(NodeContext) if n in vars(NodeContext)}
+    return public(fields | members)
+
+
+@pytest.mark.parametrize("attribute", node_attributes())
+def test_every_node_attribute_is_documented(attribute: str, documented: set[str]) -> None:
+    assert attribute in documented
+
+
+@pytest.mark.parametrize("attribute", context_attributes())
+def test_every_context_attribute_is_documented(attribute: str, documented: set[str]) -> None:
+    assert attribute in documented
+
+
+@pytest.mark.parametrize("name", sorted(set(base.__all__) - {"EmptyParams", "StepLogger", "Stop"}
+                                        | {"raise_for_status", "ResponseTooLarge", "NodeSession"}))
+def test_every_export_of_the_contract_is_documented(name: str, documented: set[str]) -> None:
+    assert name in documented
+    assert hasattr(base, name) or hasattr(http, name)
+
+
+@pytest.mark.parametrize("name", sorted(testing.__all__))
+def test_every_export_of_the_kit_is_documented(name: str, documented: set[str]) -> None:
+    assert name in documented
+
+
+@pytest.mark.parametrize("attribute", public(
+    {f.name for f in dataclasses.fields(NodeRun)} | {n for n in vars(NodeRun) if not n.startswith("_")}
+    | {f.name for f in dataclasses.fields(Attempt)}))
+def test_every_attribute_of_a_run_is_documented(attribute: str, documented: set[str]) -> None:
+    assert attribute in documented
+
+
+@pytest.mark.parametrize("status", [str(s) for s in Status if s != Status.LOADED])
+def test_every_registry_status_is_documented(status: str, documented: set[str]) -> None:
+    assert status in documented
+
+
+@pytest.mark.parametrize("node_type", sorted(
+    t for t, cls in load_node_types().items() if cls.__module__.startswith("automateos.nodes.builtin")))
+def test_every_builtin_node_is_documented(node_type: str) -> None:
+    assert re.search(rf"^\| `{re.escape(node_type)}` \|", DOC.read_text(), re.MULTILINE), node_type
