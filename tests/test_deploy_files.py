@@ -2,8 +2,10 @@
 
 A typo in a start command or a setting nobody reads only shows up on the platform, after
 a deploy; these tests catch it here. Commands are parsed by the real programs' own
-argument parsers, entry points are looked up in the repo, and the variables documented in
-.env.example must be exactly the ones config.py reads.
+argument parsers, entry points are looked up in the repo, every variable config.py or
+gunicorn.conf.py reads is documented in .env.example and in docs/deployment.md's table,
+and every documented variable is read by something. (The container, Render schema, Redis
+and server files have their own tests in tests/deploy/.)
 """
 from __future__ import annotations
 
@@ -16,10 +18,18 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.deploy.files import settings_read, string_constants
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config.py"
 # Set by the platform for its own use, not read by config.py.
 PLATFORM_VARIABLES = {"PYTHON_VERSION"}
+# Documented settings read by a library rather than by our code: prometheus-client reads
+# the metrics folder when it is imported.
+LIBRARY_VARIABLES = {"PROMETHEUS_MULTIPROC_DIR"}
+# Read by docker-compose.production.yml only (it builds DATABASE_URL and REDIS_URL).
+COMPOSE_VARIABLES = {"POSTGRES_PASSWORD", "REDIS_PASSWORD"}
+DEPLOYMENT_DOC = ROOT / "docs" / "deployment.md"
 
 
 def procfile() -> dict[str, str]:
@@ -167,8 +177,8 @@ def test_render_services_get_production_settings(kind):
     assert redis["type"] == "keyvalue" and redis["property"] == "connectionString"
     assert redis["name"] == render_service("keyvalue")["name"]
 
-    unknown = set(env) - config_env_names() - PLATFORM_VARIABLES
-    assert not unknown, f"render.yaml sets variables config.py never reads: {sorted(unknown)}"
+    unknown = set(env) - config_env_names() - PLATFORM_VARIABLES - LIBRARY_VARIABLES - string_constants()
+    assert not unknown, f"render.yaml sets variables nothing reads: {sorted(unknown)}"
 
 
 def test_render_secrets_are_shared_by_web_and_worker():
@@ -187,12 +197,30 @@ def test_render_key_value_keeps_queues():
     assert keyvalue["maxmemoryPolicy"] == "noeviction"
 
 
-# -- .env.example ------------------------------------------------------------------------------
+# -- .env.example and the deployment guide's table ---------------------------------------------
 
-def test_env_example_documents_exactly_what_config_reads():
+def deployment_table_names() -> set[str]:
+    """Variables in the first column of docs/deployment.md's tables (`| `NAME` | ...`)."""
+    return set(re.findall(r"^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|", DEPLOYMENT_DOC.read_text(), re.M))
+
+
+def test_every_setting_read_is_in_env_example_and_the_deployment_table():
     documented = env_example_names()
     assert len(documented) == len(set(documented)), "a variable is listed twice in .env.example"
-    read = config_env_names()
-    assert read, "found no environment variable in config.py: the parser is broken"
-    assert not read - set(documented), f"config.py reads undocumented variables: {sorted(read - set(documented))}"
-    assert not set(documented) - read, f".env.example lists variables config.py never reads: {sorted(set(documented) - read)}"
+    read = settings_read()
+    assert {"SECRET_KEY", "DATABASE_URL", "PORT", "WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS"} <= read, \
+        "the parser of config.py/gunicorn.conf.py misses reads"
+    assert not read - set(documented), f"read but not in .env.example: {sorted(read - set(documented))}"
+    table = deployment_table_names()
+    assert not read - table, f"read but not in docs/deployment.md's table: {sorted(read - table)}"
+
+
+def test_every_documented_variable_is_read_by_something():
+    documented = set(env_example_names())
+    known = settings_read() | string_constants() | LIBRARY_VARIABLES | COMPOSE_VARIABLES
+    assert not documented - known, f".env.example lists variables nothing reads: {sorted(documented - known)}"
+    compose = (ROOT / "docker-compose.production.yml").read_text()
+    for name in COMPOSE_VARIABLES:
+        assert f"${{{name}" in compose, f"{name} is documented for compose but compose does not use it"
+    table = deployment_table_names()
+    assert not documented - table, f"in .env.example but not in docs/deployment.md's table: {sorted(documented - table)}"
