@@ -52,10 +52,10 @@ import requests
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from pgdb import drop_database, recreate_database
-from throughput import (
-    WORKFLOW, Service, _exit_on_signal, clear_redis_namespace, fire_in_subprocess, free_port, http_ok,
-    shown, start_service, stop_services, wait_until,
+from stack import (
+    Service, _exit_on_signal, clear_redis_namespace, free_port, http_ok, shown, start_service, stop_services, wait_until,
 )
+from throughput import WORKFLOW, fire_in_subprocess
 
 ROOT = Path(__file__).resolve().parents[1]
 FRONTEND = ROOT / "frontend"

@@ -10,7 +10,7 @@ Three places (issue 9, "Fewer round trips"), each old against new on the same va
   the standard path for anything it refuses or might read differently);
 - **JSON columns** (PostgreSQL): what psycopg's ``Jsonb`` writes by default (``json.dumps``)
   against ``db_types.json_dumps``; and what psycopg reads JSONB with (``json.loads``)
-  against ``orjson.loads``, to see whether reading is worth changing;
+  against ``db_types.json_loads`` (used once the engine is given it as ``json_deserializer``);
 - **response bodies**: Flask's ``DefaultJSONProvider.response`` against
   ``json_provider.OrjsonProvider.response``.
 
@@ -83,7 +83,7 @@ def main() -> int:
             pairs = {
                 "request body: parse": (lambda: jsonbody.parse_standard(text), lambda: jsonbody.parse(text)),
                 "column: write": (lambda: json.dumps(value).encode(), lambda: db_types.json_dumps(value)),
-                "column: read": (lambda: json.loads(stored), lambda: orjson.loads(stored)),
+                "column: read": (lambda: json.loads(stored), lambda: db_types.json_loads(stored)),
                 "response body": (lambda: standard.response(value), lambda: fast.response(value)),
             }
             for place, (old, new) in pairs.items():

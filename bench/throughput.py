@@ -32,34 +32,27 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import itertools
 import json
 import math
 import multiprocessing
 import os
 import re
-import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import psycopg
 
-from pgdb import drop_database, recreate_database
-import requests
+from stack import (BIN, RESULTS_DIR, ROOT, Service, Stack, api_session, exit_on_signals, proc_stats, production_env,
+                   production_stack, save_workflow, shown, wait_for_runs)
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS_DIR = ROOT / "bench" / "results"
-BIN = Path(sys.executable).parent
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 WORKFLOW = {
@@ -119,103 +112,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-# -- database -------------------------------------------------------------------------------
-
-
-
-def clear_redis_namespace(redis_url: str, namespace: str) -> int:
-    """Delete the run's keys (broker queues, ticker lock); returns how many."""
-    import redis
-
-    client = redis.Redis.from_url(redis_url)
-    keys = list(itertools.islice(client.scan_iter(match=f"{namespace}:*", count=1000), 1_000_000))
-    for i in range(0, len(keys), 1000):
-        client.delete(*keys[i:i + 1000])
-    return len(keys)
-
-
 # -- processes ------------------------------------------------------------------------------
-
-@dataclass
-class Service:
-    """A process we started in a process group of its own, with its output in a log file."""
-
-    name: str
-    proc: subprocess.Popen
-    log_path: Path
-    stop_signal: int = signal.SIGTERM
-
-    @property
-    def pgid(self) -> int:
-        return self.proc.pid  # start_new_session: the leader's pid is the group id
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-
-def start_service(name: str, cmd: list[str], env: dict[str, str], log_dir: Path,
-                  stop_signal: int = signal.SIGTERM) -> Service:
-    """Start ``cmd`` in the repo root, in a new session (so the whole group can be stopped)."""
-    log_path = log_dir / f"{name}.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-    return Service(name, proc, log_path, stop_signal)
-
-
-def stop_services(services: list[Service]) -> None:
-    """Stop every service at once (each in its own thread)."""
-    threads = [threading.Thread(target=stop_service, args=(s,)) for s in services]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-
-
-def stop_service(service: Service, grace: float = 15.0) -> None:
-    """Send the service's stop signal to its process group, then SIGKILL whatever is left
-    after ``grace`` seconds."""
-    for sig, wait in ((service.stop_signal, grace), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(service.pgid, sig)
-        except ProcessLookupError:
-            break
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline and group_pids(service.pgid):
-            time.sleep(0.1)
-        if not group_pids(service.pgid):
-            break
-    try:
-        service.proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        pass
-
-
-def _proc_stats() -> Iterator[tuple[int, str, int, int]]:
-    """(pid, comm, pgrp, cpu ticks) of every process readable in /proc."""
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            raw = Path(entry.path, "stat").read_text()
-        except OSError:
-            continue
-        comm = raw[raw.index("(") + 1:raw.rindex(")")]
-        fields_ = raw[raw.rindex(")") + 2:].split()
-        # after comm: state ppid pgrp ... utime(11) stime(12) cutime(13) cstime(14), 0-based from state
-        yield int(entry.name), comm, int(fields_[2]), int(fields_[11]) + int(fields_[12])
-
-
-def group_pids(pgid: int) -> list[int]:
-    """Live pids of a process group."""
-    return [pid for pid, _comm, pgrp, _t in _proc_stats() if pgrp == pgid]
-
 
 def _cmdline(pid: int) -> str:
     try:
@@ -229,7 +126,7 @@ def cpu_snapshot(groups: dict[str, int], database: str) -> dict[int, tuple[str, 
     ``database`` with the server's own background processes, and Redis (the whole server)."""
     by_pgid = {pgid: name for name, pgid in groups.items()}
     snapshot = {}
-    for pid, comm, pgrp, ticks in _proc_stats():
+    for pid, comm, pgrp, ticks in proc_stats():
         if pgrp in by_pgid:
             snapshot[pid] = (by_pgid[pgrp], ticks)
         elif comm == "postgres":
@@ -258,34 +155,6 @@ def machine_busy_seconds() -> float:
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     user, nice, system, _idle, _iowait, irq, softirq, steal = values[:8]
     return (user + nice + system + irq + softirq + steal) / CLK_TCK
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(check: Any, timeout: float, what: str, services: list[Service]) -> None:
-    """Poll ``check()`` every 0.2 s until true; fail early if a service died."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for s in services:
-            if not s.alive():
-                raise RuntimeError(f"{s.name} exited ({s.proc.returncode}) while waiting for {what}:\n{s.log_tail()}")
-        if check():
-            return
-        time.sleep(0.2)
-    raise RuntimeError(f"timed out after {timeout:g} s waiting for {what}")
-
-
-def http_ok(url: str) -> bool:
-    """True if GET ``url`` answers 200."""
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 # -- the load generator (runs in its own process) ------------------------------------------
@@ -388,42 +257,10 @@ def fire_in_subprocess(base: str, path: str, count: int, concurrency: int, rate:
 
 def create_workflow(base: str) -> str:
     """Register, log in, save the webhook -> transform workflow; returns its webhook path."""
-    email = f"bench-{secrets.token_hex(4)}@example.com"
-    password = secrets.token_urlsafe(16)
-    http = requests.Session()
-    resp = http.post(f"{base}/api/auth/register", json={"email": email, "password": password}, timeout=30)
-    resp.raise_for_status()
-    resp = http.post(f"{base}/api/auth/login", json={"email": email, "password": password}, timeout=30)
-    resp.raise_for_status()
-    token = resp.json()["access_token"]
-    resp = http.post(f"{base}/api/workflows", timeout=30, headers={"Authorization": f"Bearer {token}"},
-                     json={"name": "bench: webhook -> transform", "definition": WORKFLOW})
-    if resp.status_code != 201:
-        raise RuntimeError(f"creating the workflow failed: {resp.status_code} {resp.text}")
-    url = resp.json()["webhook_url"]
-    return "/api/hooks/" + url.rsplit("/api/hooks/", 1)[1]
+    return save_workflow(api_session(base), base, "bench: webhook -> transform", WORKFLOW)
 
 
 # -- reading results from the database ------------------------------------------------------
-
-def wait_for_runs(db_url: str, log_ids: list[int], timeout: float, label: str) -> int:
-    """Wait until every run in ``log_ids`` is finished; returns how many still are not."""
-    if not log_ids:
-        return 0
-    deadline = time.monotonic() + timeout
-    last_report = 0.0
-    with psycopg.connect(db_url, autocommit=True) as conn:
-        while True:
-            left = conn.execute(
-                "SELECT count(*) FROM execution_logs WHERE id = ANY(%s) AND status NOT IN ('success', 'failed')",
-                (log_ids,)).fetchone()[0]
-            if left == 0 or time.monotonic() >= deadline:
-                return left
-            if time.monotonic() - last_report > 5:
-                print(f"  {label}: {len(log_ids) - left}/{len(log_ids)} runs finished", flush=True)
-                last_report = time.monotonic()
-            time.sleep(0.25)
-
 
 def read_runs(db_url: str, log_ids: list[int]) -> list[dict[str, Any]]:
     """Timings of the runs and of their two steps."""
@@ -611,15 +448,6 @@ def top_frames(stacks_path: Path, limit: int = 25) -> dict[str, list[tuple[str, 
 
 # -- main -----------------------------------------------------------------------------------
 
-def _exit_on_signal(signum: int, _frame: Any) -> None:
-    raise SystemExit(128 + signum)
-
-
-def shown(cmd: list[str]) -> str:
-    """A command as printed and stored: program names and repo files without their paths."""
-    return " ".join([Path(cmd[0]).name] + cmd[1:]).replace(f"{ROOT}{os.sep}", "")
-
-
 def busy_share(seconds: float = 2.0) -> float:
     """Share of the machine's CPU busy over the next ``seconds`` (before we add load)."""
     before = machine_busy_seconds()
@@ -634,129 +462,92 @@ def main(argv: list[str] | None = None) -> int:
     run_dir = RESULTS_DIR / f"throughput-{stamp}"
     run_dir.mkdir(parents=True, exist_ok=True)
     db_url = f"{args.pg_url}/{args.database}"
-    env = os.environ.copy()
-    env.update({
-        "AUTOMATEOS_ENV": "production",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "JWT_SECRET_KEY": secrets.token_urlsafe(48),
-        "DATABASE_URL": db_url,
-        "REDIS_URL": args.redis_url,
-        "AUTOMATEOS_REDIS_NAMESPACE": args.namespace,
-        "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
-        "PYTHONUNBUFFERED": "1",
-    })
+    extra = {}
     for item in args.env:
         key, sep, value = item.partition("=")
         if not sep:
             raise SystemExit(f"--env wants KEY=VALUE, got {item!r}")
-        env[key] = value
-
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    conf = ROOT / "gunicorn.conf.py"
-    web_cmd = [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}"]
-    if conf.exists():
-        web_cmd += ["-c", str(conf)]
-        if args.web_workers:
-            web_cmd += ["--workers", str(args.web_workers)]
-        if args.web_threads:
-            web_cmd += ["--threads", str(args.web_threads)]
-    else:
-        web_cmd += ["--worker-class", "gthread", "--workers", str(args.web_workers or 2),
-                    "--threads", str(args.web_threads or 4)]
-    web_cmd.append("wsgi:app")
+        extra[key] = value
+    env = production_env(db_url, args.redis_url, args.namespace, extra)
+    web_extra = []
+    if args.web_workers:
+        web_extra += ["--workers", str(args.web_workers)]
+    if args.web_threads:
+        web_extra += ["--threads", str(args.web_threads)]
     worker_cmd = [str(BIN / "dramatiq"), "worker", "--processes", str(args.worker_processes),
                   "--threads", str(args.worker_threads), "--worker-shutdown-timeout", "5000"]
 
-    services: list[Service] = []
     profilers: list[subprocess.Popen] = []
-    # SIGTERM (e.g. a CI timeout) and SIGHUP (the terminal went away) unwind through the
-    # finally below, as Ctrl-C does.
-    signal.signal(signal.SIGTERM, _exit_on_signal)
-    signal.signal(signal.SIGHUP, _exit_on_signal)
-    try:
-        print(f"database {args.database}, redis {args.redis_url} namespace {args.namespace}", flush=True)
-        recreate_database(args.pg_url, args.database)
-        clear_redis_namespace(args.redis_url, args.namespace)
-        with (run_dir / "migrate.log").open("wb") as log:
-            subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                           stdout=log, stderr=subprocess.STDOUT, timeout=120)
-
-        # gunicorn: SIGINT is its quick shutdown (SIGTERM would wait out graceful_timeout).
-        services.append(start_service("web", web_cmd, env, run_dir, stop_signal=signal.SIGINT))
-        services.append(start_service("worker", worker_cmd, env, run_dir))
-        wait_until(lambda: http_ok(f"{base}/readyz"), args.startup_timeout, "gunicorn /readyz", services)
-        ready = "Worker process is ready for action."
-        wait_until(lambda: services[1].log_path.read_text(errors="replace").count(ready) >= args.worker_processes,
-                   args.startup_timeout, "dramatiq workers", services)
-        print(f"app at {base}: {shown(web_cmd)}; worker: {shown(worker_cmd)}", flush=True)
-
-        hook_path = create_workflow(base)
-        if args.warmup:
-            warm = fire_in_subprocess(base, hook_path, args.warmup, min(args.concurrency, args.warmup), 0.0,
-                                      args.fire_timeout, 0, run_dir / "warmup.json")
-            warm_ids = [r["log_id"] for r in warm["records"] if r.get("log_id") is not None]
-            if wait_for_runs(db_url, warm_ids, args.drain_timeout, "warm-up"):
-                raise RuntimeError("warm-up runs did not finish")
-            print(f"warm-up: {len(warm_ids)}/{args.warmup} accepted and finished", flush=True)
-
-        # Other work on the machine shares the same cores: say so next to the figures.
-        idle_check, load_before = busy_share(), os.getloadavg()
-        if idle_check > 0.25:
-            print(f"warning: the machine was {100 * idle_check:.0f}% busy before firing; "
-                  "figures will be lower than on an idle machine", flush=True)
-        groups = {"web (gunicorn)": services[0].pgid, "worker (dramatiq)": services[1].pgid}
-        cpu_before, busy_before = cpu_snapshot(groups, args.database), machine_busy_seconds()
-        if args.profile:
-            profilers = start_profilers(services, run_dir, args.fire_timeout + args.drain_timeout, args.profile)
-        print(f"firing {args.requests} webhook calls, concurrency {args.concurrency}...", flush=True)
-        t0 = time.monotonic()
-        fired = fire_in_subprocess(base, hook_path, args.requests, args.concurrency, args.rate,
-                                   args.fire_timeout, args.warmup, run_dir / "fired.json")
-        log_ids = [r["log_id"] for r in fired["records"] if r.get("log_id") is not None]
-        unfinished = wait_for_runs(db_url, log_ids, args.drain_timeout, "measured")
-        wall = time.monotonic() - t0
-        cpu_after, busy_after = cpu_snapshot(groups, args.database), machine_busy_seconds()
-        stop_profilers(profilers)
-        cpu = {part: 0.0 for part in (*groups, "postgres", "redis (whole server)")}
-        cpu |= cpu_used(cpu_before, cpu_after)
-        cpu["load generator"] = fired["cpu_seconds"]
-        # Anything else busy on the machine meanwhile (other jobs, the profiler) skews the figures.
-        cpu["other processes"] = max(0.0, busy_after - busy_before - sum(cpu.values()))
-
-        runs = read_runs(db_url, log_ids)
-        result = {
-            "benchmark": "webhook -> transform throughput",
-            "when": stamp,
-            "label": args.label,
-            "config": {
-                "requests": args.requests, "concurrency": args.concurrency, "rate": args.rate, "warmup": args.warmup,
-                "web": shown(web_cmd), "worker": shown(worker_cmd),
-                "extra_env": args.env, "cpus": os.cpu_count(),
-                "machine_busy_before": idle_check, "load_average_before": load_before,
-            },
-            "summary": summarise(fired, runs, unfinished, cpu, wall),
-        }
-        if args.profile:
-            result["profile"] = {s.name: top_frames(run_dir / f"{s.name}.stacks") for s in services}
-        out = RESULTS_DIR / f"throughput-{stamp}.json"
-        out.write_text(json.dumps(result, indent=2))
-        print_report(result)
-        print(f"JSON: {out.relative_to(ROOT)}   logs: {run_dir.relative_to(ROOT)}/")
-        s = result["summary"]
-        return 0 if not s["errors"] and s["succeeded"] == args.requests else 1
-    finally:
-        if services:
-            print("stopping the app and the workers...", flush=True)
-        stop_profilers(profilers)
-        stop_services(services)
+    exit_on_signals()  # SIGTERM / SIGHUP unwind through the finally blocks, as Ctrl-C does
+    print(f"database {args.database}, redis {args.redis_url} namespace {args.namespace}", flush=True)
+    with production_stack(run_dir, pg_url=args.pg_url, database=args.database, redis_url=args.redis_url,
+                          namespace=args.namespace, worker_cmd=worker_cmd, web_extra=tuple(web_extra), env=env,
+                          startup_timeout=args.startup_timeout, keep_db=args.keep_db) as stack:
+        print(f"app at {stack.base}: {shown(stack.web_cmd)}; worker: {shown(worker_cmd)}", flush=True)
         try:
-            clear_redis_namespace(args.redis_url, args.namespace)
-            if not args.keep_db:
-                drop_database(args.pg_url, args.database)
-        except Exception as exc:  # cleanup must not hide the run's own error
-            print(f"cleanup: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return measure(args, stamp, run_dir, stack, profilers)
+        finally:
+            print("stopping the app and the workers...", flush=True)
+            stop_profilers(profilers)
 
+
+def measure(args: argparse.Namespace, stamp: str, run_dir: Path, stack: Stack, profilers: list[subprocess.Popen]) -> int:
+    """Warm up, fire, wait for the runs, read the figures; 0 when all succeeded."""
+    base, services, db_url, web_cmd, worker_cmd = stack.base, stack.services, stack.db_url, stack.web_cmd, stack.worker_cmd
+    hook_path = create_workflow(base)
+    if args.warmup:
+        warm = fire_in_subprocess(base, hook_path, args.warmup, min(args.concurrency, args.warmup), 0.0,
+                                  args.fire_timeout, 0, run_dir / "warmup.json")
+        warm_ids = [r["log_id"] for r in warm["records"] if r.get("log_id") is not None]
+        if wait_for_runs(db_url, warm_ids, args.drain_timeout, "warm-up"):
+            raise RuntimeError("warm-up runs did not finish")
+        print(f"warm-up: {len(warm_ids)}/{args.warmup} accepted and finished", flush=True)
+
+    # Other work on the machine shares the same cores: say so next to the figures.
+    idle_check, load_before = busy_share(), os.getloadavg()
+    if idle_check > 0.25:
+        print(f"warning: the machine was {100 * idle_check:.0f}% busy before firing; "
+              "figures will be lower than on an idle machine", flush=True)
+    groups = {"web (gunicorn)": services[0].pgid, "worker (dramatiq)": services[1].pgid}
+    cpu_before, busy_before = cpu_snapshot(groups, args.database), machine_busy_seconds()
+    if args.profile:
+        profilers += start_profilers(services, run_dir, args.fire_timeout + args.drain_timeout, args.profile)
+    print(f"firing {args.requests} webhook calls, concurrency {args.concurrency}...", flush=True)
+    t0 = time.monotonic()
+    fired = fire_in_subprocess(base, hook_path, args.requests, args.concurrency, args.rate,
+                               args.fire_timeout, args.warmup, run_dir / "fired.json")
+    log_ids = [r["log_id"] for r in fired["records"] if r.get("log_id") is not None]
+    unfinished = wait_for_runs(db_url, log_ids, args.drain_timeout, "measured")
+    wall = time.monotonic() - t0
+    cpu_after, busy_after = cpu_snapshot(groups, args.database), machine_busy_seconds()
+    stop_profilers(profilers)
+    cpu = {part: 0.0 for part in (*groups, "postgres", "redis (whole server)")}
+    cpu |= cpu_used(cpu_before, cpu_after)
+    cpu["load generator"] = fired["cpu_seconds"]
+    # Anything else busy on the machine meanwhile (other jobs, the profiler) skews the figures.
+    cpu["other processes"] = max(0.0, busy_after - busy_before - sum(cpu.values()))
+
+    runs = read_runs(db_url, log_ids)
+    result = {
+        "benchmark": "webhook -> transform throughput",
+        "when": stamp,
+        "label": args.label,
+        "config": {
+            "requests": args.requests, "concurrency": args.concurrency, "rate": args.rate, "warmup": args.warmup,
+            "web": shown(web_cmd), "worker": shown(worker_cmd),
+            "extra_env": args.env, "cpus": os.cpu_count(),
+            "machine_busy_before": idle_check, "load_average_before": load_before,
+        },
+        "summary": summarise(fired, runs, unfinished, cpu, wall),
+    }
+    if args.profile:
+        result["profile"] = {s.name: top_frames(run_dir / f"{s.name}.stacks") for s in services}
+    out = RESULTS_DIR / f"throughput-{stamp}.json"
+    out.write_text(json.dumps(result, indent=2))
+    print_report(result)
+    print(f"JSON: {out.relative_to(ROOT)}   logs: {run_dir.relative_to(ROOT)}/")
+    s = result["summary"]
+    return 0 if not s["errors"] and s["succeeded"] == args.requests else 1
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -26,9 +26,7 @@ import http.client
 import json
 import os
 import re
-import secrets
 import shlex
-import signal
 import statistics
 import subprocess
 import sys
@@ -42,18 +40,18 @@ from typing import Any, Callable
 import dramatiq
 import psycopg
 import redis
-import requests
 from dramatiq.brokers.redis import RedisBroker
 
-from pgdb import drop_database, recreate_database
-from throughput import (BIN, RESULTS_DIR, ROOT, Service, clear_redis_namespace, free_port, http_ok, percentiles, start_service, stop_services, wait_for_runs,
-                        wait_until)
+from stack import (BIN, RESULTS_DIR, ROOT, Service, api_session, clear_redis_namespace, exit_on_signals, production_env,
+                   production_stack, save_workflow, shown, start_service, stop_services, wait_for_runs)
+from throughput import percentiles
 
 PEER_DIR = ROOT.parent / "shared" / "peers"
 N8N_PORT = 5678
 FLOOR_ENV = "VS_N8N_FLOOR_REDIS"  # set only in the floor's dramatiq worker: declares the no-op actor
 FLOOR_QUEUE = "floor"
 CHAIN_LENGTH = 40
+WEB_SETTINGS = ("WEB_CONCURRENCY", "GUNICORN_WORKER_CLASS", "GUNICORN_WORKER_CONNECTIONS")
 
 
 # -- the Dramatiq floor's actor module ------------------------------------------------------
@@ -97,21 +95,10 @@ def chain(respond: str) -> dict[str, Any]:
 
 def save_workflows(base: str) -> dict[str, str]:
     """Register, log in and save the three workflows; their webhook paths by name."""
-    email, password = f"bench-{secrets.token_hex(4)}@example.com", secrets.token_urlsafe(16)
-    http = requests.Session()
-    http.post(f"{base}/api/auth/register", json={"email": email, "password": password}, timeout=30).raise_for_status()
-    resp = http.post(f"{base}/api/auth/login", json={"email": email, "password": password}, timeout=30)
-    resp.raise_for_status()
-    http.headers["Authorization"] = f"Bearer {resp.json()['access_token']}"
-    paths = {}
-    for name, definition in (("transform", hook_transform("when_finished")), ("chain", chain("when_finished")),
-                             ("chain_202", chain("immediately"))):
-        resp = http.post(f"{base}/api/workflows", json={"name": f"bench vs n8n: {name}", "definition": definition},
-                         timeout=30)
-        if resp.status_code != 201:
-            raise RuntimeError(f"saving workflow {name} failed: {resp.status_code} {resp.text}")
-        paths[name] = "/api/hooks/" + resp.json()["webhook_url"].rsplit("/api/hooks/", 1)[1]
-    return paths
+    http = api_session(base)
+    return {name: save_workflow(http, base, f"bench vs n8n: {name}", definition)
+            for name, definition in (("transform", hook_transform("when_finished")), ("chain", chain("when_finished")),
+                                     ("chain_202", chain("immediately")))}
 
 
 # -- load -------------------------------------------------------------------------------------
@@ -243,19 +230,14 @@ def worker_size(cmd: list[str]) -> tuple[int, int]:
 
 def our_env(args: argparse.Namespace) -> dict[str, str]:
     """Production settings on the benchmark's own database and Redis namespace."""
-    env = os.environ.copy()
-    env.update({
-        "AUTOMATEOS_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48),
-        "JWT_SECRET_KEY": secrets.token_urlsafe(48), "DATABASE_URL": f"{args.pg_url}/{args.database}",
-        "REDIS_URL": args.redis_url, "AUTOMATEOS_REDIS_NAMESPACE": args.namespace,
-        # The checkout measured comes first (a worktree of an older commit measures that commit).
-        "PYTHONPATH": str(ROOT), "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}", "PYTHONUNBUFFERED": "1",
-    })
+    extra = {}
     if args.web_workers:
-        env["WEB_CONCURRENCY"] = str(args.web_workers)
+        extra["WEB_CONCURRENCY"] = str(args.web_workers)
     if args.web_class:
-        env["GUNICORN_WORKER_CLASS"] = args.web_class
-    return env
+        extra["GUNICORN_WORKER_CLASS"] = args.web_class
+    if args.web_connections:
+        extra["GUNICORN_WORKER_CONNECTIONS"] = str(args.web_connections)
+    return production_env(f"{args.pg_url}/{args.database}", args.redis_url, args.namespace, extra)
 
 
 def fire_chains(port: int, path: str, runs: int, connections: int = 10) -> list[int]:
@@ -300,33 +282,19 @@ def chain_steps_per_s(db_url: str, port: int, path: str, runs: int) -> dict[str,
 
 def measure_ours(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
     """Every figure of our stack, then the Dramatiq floor on the same Redis and worker size."""
-    env, port = our_env(args), free_port()
-    base, db_url = f"http://127.0.0.1:{port}", f"{args.pg_url}/{args.database}"
-    web_cmd = [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}", "wsgi:app"]
-    worker_cmd = procfile_worker(args)
-    services: list[Service] = []
-    result: dict[str, Any] = {"web": " ".join([Path(web_cmd[0]).name, *web_cmd[1:]]).replace(f"{ROOT}/", ""),
-                              "worker": " ".join([Path(worker_cmd[0]).name, *worker_cmd[1:]]),
-                              "web_env": {k: env[k] for k in ("WEB_CONCURRENCY", "GUNICORN_WORKER_CLASS") if k in env}}
-    try:
-        recreate_database(args.pg_url, args.database)
-        clear_redis_namespace(args.redis_url, args.namespace)
-        with (run_dir / "migrate.log").open("wb") as log:
-            subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                           stdout=log, stderr=subprocess.STDOUT, timeout=180)
-        services.append(start_service("web", web_cmd, env, run_dir, stop_signal=signal.SIGINT))
-        services.append(start_service("worker", worker_cmd, env, run_dir))
-        processes, _threads = worker_size(worker_cmd)
-        wait_until(lambda: http_ok(f"{base}/readyz"), 90, "gunicorn /readyz", services)
-        wait_until(lambda: services[1].log_path.read_text(errors="replace").count("is ready for action") >= processes,
-                   90, "dramatiq workers", services)
-        paths = save_workflows(base)
-        print(f"ours: {result['web']} | {result['worker']}", flush=True)
-        result |= measure_side(port, paths, args, lambda a: a.get("result", {}).get("n") == CHAIN_LENGTH + 1, run_dir)
-        result["chain_steps"] = chain_steps_per_s(db_url, port, paths["chain_202"], args.chain_throughput_runs)
+    env, worker_cmd = our_env(args), procfile_worker(args)
+    result: dict[str, Any] = {"worker": shown(worker_cmd),
+                              "web_env": {k: env[k] for k in WEB_SETTINGS if k in env}}
+    with production_stack(run_dir, pg_url=args.pg_url, database=args.database, redis_url=args.redis_url,
+                          namespace=args.namespace, worker_cmd=worker_cmd, env=env) as stack:
+        result["web"] = shown(stack.web_cmd).replace(f"127.0.0.1:{stack.port}", "127.0.0.1:PORT")
+        paths = save_workflows(stack.base)
+        print(f"ours: {result['web']} {result['web_env']} | {result['worker']}", flush=True)
+        result |= measure_side(stack.port, paths, args, lambda a: a.get("result", {}).get("n") == CHAIN_LENGTH + 1,
+                               run_dir)
+        result["chain_steps"] = chain_steps_per_s(stack.db_url, stack.port, paths["chain_202"],
+                                                  args.chain_throughput_runs)
         print(f"  long chain: {result['chain_steps']}", flush=True)
-    finally:
-        stop_services(services)
     result["floor"] = dramatiq_floor(args, env, worker_cmd, run_dir)
     print(f"  dramatiq floor: {result['floor']}", flush=True)
     return result
@@ -478,6 +446,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--floor-messages", type=int, default=5000, help="no-op messages for the Dramatiq floor")
     p.add_argument("--web-workers", type=int, help="WEB_CONCURRENCY (default: gunicorn.conf.py)")
     p.add_argument("--web-class", choices=("gevent", "gthread"), help="GUNICORN_WORKER_CLASS (default: gunicorn.conf.py)")
+    p.add_argument("--web-connections", type=int, help="GUNICORN_WORKER_CONNECTIONS (default: gunicorn.conf.py)")
     p.add_argument("--worker-processes", type=int, help="dramatiq --processes (default: the Procfile's)")
     p.add_argument("--worker-threads", type=int, help="dramatiq --threads (default: the Procfile's)")
     p.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432", help="PostgreSQL server, no database")
@@ -499,17 +468,10 @@ def main(argv: list[str] | None = None) -> int:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     run_dir = RESULTS_DIR / f"vs_n8n-{stamp}"
     run_dir.mkdir(parents=True, exist_ok=True)
-    signal.signal(signal.SIGTERM, lambda s, _f: sys.exit(128 + s))  # unwind through every finally
+    exit_on_signals()  # SIGTERM / SIGHUP unwind through every finally (a second one cannot cut it short)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     print(f"commit {commit}, load average {os.getloadavg()}", flush=True)
-    try:
-        ours = measure_ours(args, run_dir)
-    finally:
-        try:
-            drop_database(args.pg_url, args.database)
-            clear_redis_namespace(args.redis_url, args.namespace)
-        except Exception as exc:  # cleanup must not hide the run's own error
-            print(f"cleanup: {type(exc).__name__}: {exc}", file=sys.stderr)
+    ours = measure_ours(args, run_dir)
     n8n = None if args.skip_n8n else measure_n8n(args, run_dir)
     rows = report(ours, n8n)
     print_table(rows)
