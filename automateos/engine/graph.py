@@ -141,11 +141,19 @@ def validate_definition(
     if not problems and validate_params is not None:
         for i, node in enumerate(definition["nodes"]):
             errors = validate_params(lookup(node["type"]), node.get("params") or {})
-            if errors:
-                problems.append(Problem(("nodes", i, "params"), f"{errors}"))
+            problems.extend(_located(("nodes", i, "params"), errors))
     if problems:
         raise InvalidDefinition([problem.text() for problem in problems])
     return Graph.from_definition(definition)
+
+
+def _located(path: Path, errors: Any) -> list[Problem]:
+    """marshmallow's nested error dict as one Problem per message list."""
+    if isinstance(errors, dict):
+        return [p for key, sub in errors.items() for p in _located((*path, key), sub)]
+    if isinstance(errors, list) and all(isinstance(m, str) for m in errors):
+        return [Problem(path, " ".join(errors))] if errors else []
+    return [Problem(path, str(errors))]
 
 
 def _well_formed(definition: Any) -> bool:

@@ -206,7 +206,7 @@ def test_validate_definition_returns_the_graph_of_a_valid_definition():
     ({"nodes": [{"id": 1, "type": "manual"}]}, "definition: nodes and edges must be loaded"),
     (webhook_flow(TRANSFORM, edges=[("hook", "shape", "true")]), "edges.0.output: node 'hook' has no output port 'true'"),
     (webhook_flow({"id": "x", "type": "no_such_node"}), "nodes.1.type: unknown node type 'no_such_node'"),
-    (webhook_flow({"id": "shape", "type": "transform", "params": {}}), "nodes.1.params: "),
+    (webhook_flow({"id": "shape", "type": "transform", "params": {}}), "nodes.1.params.fields: Missing data"),
 ])
 def test_validate_definition_names_where_each_problem_lies(definition, problem):
     with pytest.raises(InvalidDefinition) as raised:
