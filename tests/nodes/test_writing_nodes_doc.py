@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +19,9 @@ from automateos.nodes.base import Node, NodeContext
 from automateos.nodes.registry import Status, load_node_types
 from automateos.testing import Attempt, NodeRun
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "writing-nodes.md"
+from .test_plugin_template import ROOT, install_metadata
+
+DOC = ROOT / "docs" / "writing-nodes.md"
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +87,27 @@ def test_every_registry_status_is_documented(status: str, documented: set[str]) 
     t for t, cls in load_node_types().items() if cls.__module__.startswith("automateos.nodes.builtin")))
 def test_every_builtin_node_is_documented(node_type: str) -> None:
     assert re.search(rf"^\| `{re.escape(node_type)}` \|", DOC.read_text(), re.MULTILINE), node_type
+
+
+def test_the_guide_example_works_as_written(tmp_path: Path) -> None:
+    """The guide's pyproject.toml, node and tests, copied verbatim into an empty folder and
+    installed, pass: a reader who follows the page gets a working node."""
+    blocks = re.findall(r"```(\w+)\n(.*?)```", DOC.read_text(), re.DOTALL)
+    pyproject = next(body for lang, body in blocks if lang == "toml")
+    node, tests = [body for lang, body in blocks if lang == "python"][:2]
+    package = tmp_path / "automateos-greeting"
+    (package / "automateos_greeting").mkdir(parents=True)
+    (package / "tests").mkdir()
+    (package / "pyproject.toml").write_text(pyproject)
+    (package / "automateos_greeting" / "__init__.py").write_text("")
+    (package / "automateos_greeting" / "nodes.py").write_text(node)
+    (package / "tests" / "test_nodes.py").write_text(tests)
+    site = tmp_path / "site"
+    install_metadata(package / "pyproject.toml", site)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(package), str(ROOT)])}
+
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "automateos.testing.pytest_plugin", "tests"],
+                          cwd=package, env=env, capture_output=True, text=True, timeout=300)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "3 passed" in done.stdout
