@@ -44,7 +44,7 @@ from .locking import serialised
 from .models import FINISHED_EXECUTION, FINISHED_STEP
 from .progress import advance, fail_execution, finish_if_done
 from .rules import DELIVERED, edge_state, execution_overdue
-from .state import RunState, load_run
+from .state import Record, RunState, load_run
 from .status import set_execution_status, set_step_status
 from .storable import StepOutputTooLarge, UnstorableOutput, storable_output, storable_text
 from .timeouts import StepTimedOut, time_limit
@@ -106,6 +106,8 @@ class Claim:
     run: RunState | None = None
     # Steps recorded by the segment this claim started, in order.
     ran: list[str] = field(default_factory=list)
+    # The run's row as the segment committed it.
+    committed: Record | None = None
 
 
 @dataclass
@@ -123,27 +125,43 @@ class _SegmentRefused(Exception):
     """The database refused the record of a segment of several steps: redo it one step a time."""
 
 
+@dataclass
+class SegmentEnd:
+    """What a segment left: the messages to send, and the run's row as the segment
+    committed it (None when nothing ran: the step was finished or held elsewhere)."""
+
+    sends: list[Send]
+    run: Record | None = None
+
+
 def run_step(log_id: int, node_id: str, *, max_seconds: float | None = None) -> list[Send]:
     """Run the segment that starts at one step of an execution; returns the step messages
     to send next (after the commit, by the caller). ``max_seconds`` bounds the segment's
     inline steps (the web process runs shorter segments than a worker)."""
+    return run_segment(log_id, node_id, max_seconds=max_seconds).sends
+
+
+def run_segment(log_id: int, node_id: str, *, max_seconds: float | None = None) -> SegmentEnd:
+    """``run_step``, telling also where the segment left the run."""
     with serialised():
         claim = claim_step(log_id, node_id)
         if claim is None:
-            return []
+            return SegmentEnd([])
         if claim.run is not None:
             try:
-                return record_step(claim, execute_step(claim), max_seconds=max_seconds)
+                return SegmentEnd(record_step(claim, execute_step(claim), max_seconds=max_seconds), claim.committed)
             except _SegmentRefused:
                 # Which step's data was refused is unknown: redo this one alone, so that a
                 # refusal fails the step that caused it.
                 claim = claim_step(log_id, node_id)
-                return record_step(claim, execute_step(claim), max_steps=1) if claim else []
+                if claim is None:
+                    return SegmentEnd([])
+                return SegmentEnd(record_step(claim, execute_step(claim), max_steps=1), claim.committed)
         db.session.commit()
     with hold_lease(claim.step_id, claim.attempt):
         outcome = execute_step(claim)
     with serialised():
-        return record_step(claim, outcome, max_seconds=max_seconds)
+        return SegmentEnd(record_step(claim, outcome, max_seconds=max_seconds), claim.committed)
 
 
 def _is_data_error(exc: StatementError) -> bool:
@@ -346,6 +364,7 @@ def _store_outcome(claim: Claim, outcome: Outcome, max_steps: int | None, max_se
     finish_if_done(run)
     run.write()
     db.session.commit()
+    claim.committed = run.log
     if run.log.status in FINISHED_EXECUTION:
         return []
     return sends or [Send(run.id, node_id) for node_id in ready]

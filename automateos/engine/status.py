@@ -2,7 +2,9 @@
 
 Every change is staged on the database session and handed to the registered listeners
 only after the transaction commits, so nothing is announced for a change that was rolled
-back. The live-events package registers the publisher.
+back. The live-events package registers the publisher (one Redis pipeline per commit).
+The objects changed are ORM models or the engine's records (engine/state.py), which the
+engine writes back itself as Core UPDATEs.
 """
 from __future__ import annotations
 
@@ -13,6 +15,10 @@ from sqlalchemy.orm import Session
 
 from ..db_types import utcnow
 from .models import FINISHED_EXECUTION, ExecutionLog, StepLog
+from .state import Record
+
+Run = ExecutionLog | Record
+Step = StepLog | Record
 
 StatusChange = dict[str, Any]
 _listeners: list[Callable[[list[StatusChange]], None]] = []
@@ -38,12 +44,12 @@ def _stage(session: Session, change: StatusChange) -> None:
 
 def _snapshot(session: Session, obj: object, names: tuple[str, ...]) -> dict[str, Any]:
     """Plain values of ``obj`` now: listeners run after commit, when objects are expired."""
-    if getattr(obj, "id", None) is None:
-        session.flush()
+    if getattr(obj, "id", None) is None and not isinstance(obj, Record):
+        session.flush()  # a new ORM object: its id
     return {name: getattr(obj, name) for name in names}
 
 
-def set_execution_status(session: Session, log: ExecutionLog, status: str, **fields: Any) -> None:
+def set_execution_status(session: Session, log: Run, status: str, **fields: Any) -> None:
     """Move a run to ``status`` (and set ``fields``); stamps ``updated_at``/``finished_at``."""
     now = utcnow()
     log.status = status
@@ -55,12 +61,12 @@ def set_execution_status(session: Session, log: ExecutionLog, status: str, **fie
     _stage(session, {"kind": "execution", "created": False, "execution": _snapshot(session, log, EXECUTION_FIELDS)})
 
 
-def announce_created(session: Session, log: ExecutionLog) -> None:
+def announce_created(session: Session, log: Run) -> None:
     """Stage the creation of a run (status ``queued``) for the listeners."""
     _stage(session, {"kind": "execution", "created": True, "execution": _snapshot(session, log, EXECUTION_FIELDS)})
 
 
-def set_step_status(session: Session, log: ExecutionLog, step: StepLog, status: str, **fields: Any) -> None:
+def set_step_status(session: Session, log: Run, step: Step, status: str, **fields: Any) -> None:
     """Move a step to ``status`` (and set ``fields``); the run counts as having moved."""
     step.status = status
     for name, value in fields.items():

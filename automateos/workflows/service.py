@@ -7,6 +7,7 @@ import logging
 import re
 import secrets
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
@@ -17,7 +18,7 @@ from ..db_types import utcnow
 from ..engine.graph import InvalidDefinition, validate_definition
 from ..bus import EventIdTooOld, get_bus
 from ..engine.models import FINISHED_EXECUTION, ExecutionLog
-from ..engine.runner import Send, run_step
+from ..engine.runner import Send, run_segment
 from ..engine.service import create_execution, send_steps, start_execution
 from ..errors import abort
 from ..extensions import db
@@ -113,9 +114,10 @@ def run_now(owner_id: int, workflow_id: int, payload: Any) -> ExecutionLog:
     return start_execution(get_owned(owner_id, workflow_id), "manual", redact(payload))
 
 
-def start_run_here(workflow: Workflow, trigger: str, payload: Any) -> ExecutionLog:
+def start_run_here(workflow: Workflow, trigger: str, payload: Any) -> tuple[ExecutionLog, RunEnd | None]:
     """Start a run, and run its first segment in this process rather than on a worker:
-    for a caller who waits for the result (``respond: when_finished``).
+    for a caller who waits for the result (``respond: when_finished``). Returns the run,
+    and how it ended when it finished here.
 
     The run is committed first (queued, its trigger recorded), exactly as when the steps
     are sent to the broker. The successors that only compute then run here as their
@@ -127,18 +129,42 @@ def start_run_here(workflow: Workflow, trigger: str, payload: Any) -> ExecutionL
     log, sends = create_execution(workflow, trigger, payload)
     types = {node["id"]: node["type"] for node in log.definition["nodes"]}
     later: list[Send] = []
+    end: RunEnd | None = RunEnd(log.status, None, None) if log.status in FINISHED_EXECUTION else None
     for send in sends:
         if send.delay_seconds or get_node_type(types[send.node_id]).blocking:
             later.append(send)  # a worker's job: this process would hold a connection while it waits
             continue
         try:
-            later.extend(run_step(send.log_id, send.node_id, max_seconds=HERE_SEGMENT_SECONDS))
+            segment = run_segment(send.log_id, send.node_id, max_seconds=HERE_SEGMENT_SECONDS)
         except Exception:  # the database failed us mid-segment: rolled back, a worker redoes it
             logger.exception("step %s of execution %s could not run in the web process", send.node_id, log.id)
             db.session.rollback()
             later.append(send)
+            continue
+        later.extend(segment.sends)
+        if segment.run is not None and segment.run.status in FINISHED_EXECUTION:
+            end = RunEnd(segment.run.status, getattr(segment.run, "result", None),
+                         getattr(segment.run, "error", None))
     send_steps(later)
-    return log
+    return log, end
+
+
+@dataclass
+class RunEnd:
+    """How a finished run ended: what a ``when_finished`` caller is answered."""
+
+    status: str
+    result: Any
+    error: dict[str, Any] | None
+
+
+def wait_for_end(log: ExecutionLog, end: RunEnd | None, timeout: float) -> RunEnd | None:
+    """How the run ended: ``end`` when it finished here, else once it finishes elsewhere
+    (None if it still runs after ``timeout`` seconds)."""
+    if end is not None:
+        return end
+    finished = wait_until_finished(log.id, log.owner_id, timeout)
+    return RunEnd(finished.status, finished.result, finished.error) if finished is not None else None
 
 
 def wait_until_finished(log_id: int, owner_id: int, timeout: float) -> ExecutionLog | None:

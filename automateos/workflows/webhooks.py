@@ -109,10 +109,9 @@ class Hook(MethodView):
         if params.get("respond") != "when_finished":
             log = start_execution(workflow, "webhook", request_payload(body))
             return {"log_id": log.id, "status": "queued"}
-        log = service.start_run_here(workflow, "webhook", request_payload(body))
-        finished = service.wait_until_finished(log.id, workflow.owner_id,
-                                               float(params.get("respond_timeout_seconds", 30)))
-        if finished is None:
+        log, end = service.start_run_here(workflow, "webhook", request_payload(body))
+        end = service.wait_for_end(log, end, float(params.get("respond_timeout_seconds", 30)))
+        if end is None:
             return {"log_id": log.id, "status": "running"}
-        error = (finished.error or {}).get("message") if finished.status == "failed" else None
-        return {"log_id": log.id, "status": finished.status, "result": finished.result, "error": error}, 200
+        error = (end.error or {}).get("message") if end.status == "failed" else None
+        return {"log_id": log.id, "status": end.status, "result": end.result, "error": error}, 200

@@ -106,3 +106,64 @@ def test_worker_killed_during_runs_every_run_ends_right(stack_on_services, relia
           f"({sum(r['status'] == 'success' for r in rows.values())} success, "
           f"{sum(r['status'] == 'failed' for r in rows.values())} failed as designed) {recovery:.0f} s after the "
           f"first run; {repeated} interrupted call(s) made again before their step finished, none after")
+
+
+# A long segment: transforms that each take tens of milliseconds, run inline one after the
+# other in one transaction, then a call made once, then one more step.
+HEAVY = "{{ (range(5000) | map('string') | join(',')) | length }}"
+COMPUTE_STEPS = 30
+COMPUTE_RUNS = 6
+
+
+def compute_then_call(server: LocalServer) -> dict[str, Any]:
+    """hook -> c1 .. c30 (each adds 1 to n, the hard way) -> a counted call -> done."""
+    compute = [{"id": f"c{i}", "type": "transform",
+                "params": {"fields": {"n": "{{ input.body.n + 1 }}" if i == 1 else "{{ input.n + 1 }}", "w": HEAVY}}}
+               for i in range(1, COMPUTE_STEPS + 1)]
+    done = {"id": "done", "type": "transform",
+            "params": {"fields": {"n": f"{{{{ nodes.c{COMPUTE_STEPS}.n }}}}", "attempt": "{{ input.body.attempt }}"}}}
+    return hook_then(*compute, flaky_call(server, "s", 0), done)
+
+
+def test_worker_killed_mid_segment_redoes_it_and_runs_no_finished_step_twice(
+        stack_on_services, reliability_database: str, server: LocalServer):
+    # Given runs whose first segment is a long chain of compute steps
+    stack = stack_on_services
+    path = Account(stack.base).create_workflow(compute_then_call(server))
+    runs: dict[int, int] = {}
+    for n in range(COMPUTE_RUNS):
+        resp = requests.post(stack.base + path, json={"n": n * 100}, timeout=15)
+        assert resp.status_code == 202, resp.text
+        runs[resp.json()["log_id"]] = n * 100
+    ids = list(runs)
+
+    # When the worker is killed (kill -9) while those segments compute
+    time.sleep(1.0)
+    stack.worker.kill()
+    before = step_rows(reliability_database, ids)
+    interrupted = [i for i in ids if before[i]["c1"]["status"] == "pending"]
+    assert interrupted, f"every segment had committed before the kill: {before}"  # the kill hit mid-segment
+    assert all(before[i]["hook"]["status"] == "success" for i in ids)  # recorded with the run
+    stack.start_worker()
+
+    # Then every run ends with the right result: the rolled-back segments were redone
+    rows = wait_finished(reliability_database, ids, timeout=120)
+    assert not unfinished(rows, ids), f"{unfinished(rows, ids)}\n{stack.logs()}"
+    counts = dict(server.counts)
+    steps = step_rows(reliability_database, ids)
+    wrong = {i: (rows[i], counts.get(f"s-{i}")) for i, n in runs.items()
+             if rows[i]["status"] != "success" or rows[i]["result"] != {"n": n + COMPUTE_STEPS, "attempt": 1}
+             or counts.get(f"s-{i}") != 1}
+    assert not wrong, wrong
+    # and every step ran to the end once: a rolled-back attempt leaves no trace, and no
+    # step that had finished was claimed again, even after leases lapse and the
+    # reconciler looks again
+    time.sleep(float(FAST_RECOVERY["STEP_LEASE_SECONDS"]) + 2 * float(FAST_RECOVERY["RECONCILE_INTERVAL_SECONDS"]))
+    assert dict(server.counts) == counts
+    again = step_rows(reliability_database, ids)
+    assert again == steps
+    twice = {(i, node): s["attempts"] for i in ids for node, s in steps[i].items()
+             if s["status"] != "success" or s["attempts"] != 1}
+    assert not twice, twice
+    print(f"\nFIGURES worker kill -9 mid-segment: {len(interrupted)} of {len(ids)} runs interrupted with "
+          f"nothing of their segment committed; all finished, every step once")
