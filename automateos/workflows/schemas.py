@@ -50,11 +50,10 @@ class DefinitionNodeSchema(Schema):
 
     id = fields.String(required=True, validate=validate.Regexp(NODE_ID, error="must be 1-100 letters, digits, '_' or '-'"))
     type = fields.String(required=True, metadata={"description": "a node type of GET /api/nodes"})
-    # name and position were never checked: they stay free, and are documented as the editor writes them.
-    name = fields.Raw(allow_none=True, metadata={"type": "string", "description": "label shown by the editor"})
+    # name and position were never checked, and stay free (the spec says so: no type).
+    name = fields.Raw(allow_none=True, metadata={"description": "label the editor shows (a string)"})
     position = fields.Raw(allow_none=True, metadata={
-        "type": "object", "properties": {"x": {"type": "number"}, "y": {"type": "number"}},
-        "description": "where the editor draws the node; ignored by the engine",
+        "description": "where the editor draws the node ({x, y} in pixels); ignored by the engine",
     })
     params = fields.Dict(metadata={
         "description": "checked against the node type's params_schema (GET /api/nodes); a string param may be "
