@@ -48,15 +48,18 @@ def build_keyring(config: dict[str, Any]) -> Keyring:
 
 
 def init_app(app: Flask) -> None:
-    """Build the app's keyring; RuntimeError in production without a proper key."""
-    production = app.config.get("ENV_NAME") == "production"
-    problem = keyring_problem(app.config)
-    if problem and (production or app.config.get("ENCRYPTION_KEY")):
-        raise RuntimeError(f"credentials: {problem}")
-    if problem:
+    """Build the app's keyring; RuntimeError for a malformed key, and in production
+    without AUTOMATEOS_ENCRYPTION_KEY."""
+    try:
+        ring = build_keyring(app.config)
+    except CryptoError as exc:
+        raise RuntimeError(f"credentials: AUTOMATEOS_ENCRYPTION_KEY*: {exc}") from None
+    if not app.config.get("ENCRYPTION_KEY"):
+        if app.config.get("ENV_NAME") == "production":
+            raise RuntimeError(f"credentials: {keyring_problem(app.config)}")
         logger.warning("AUTOMATEOS_ENCRYPTION_KEY is not set: credentials are sealed with a key derived "
                        "from SECRET_KEY (development only; production refuses to start without one)")
-    app.extensions[EXTENSION] = build_keyring(app.config)
+    app.extensions[EXTENSION] = ring
 
 
 def current_keyring() -> Keyring:
