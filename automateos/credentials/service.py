@@ -149,7 +149,11 @@ def credentials_in_use(credential: Credential | int) -> list[str]:
     return sorted({name for name, definition in rows if _names_credential(definition, credential.id)})
 
 
-def _names_credential(definition: Any, credential_id: int) -> bool:
+def _credential_refs(definition: Any) -> list[tuple[str, str, Any, str | None]]:
+    """``(node id, param, value, credential type)`` of every param of kind credential in
+    a definition (nodes of a type no longer installed are skipped: their params cannot
+    be read)."""
+    refs = []
     nodes = definition.get("nodes") if isinstance(definition, dict) else None
     for node in nodes if isinstance(nodes, list) else ():
         if not isinstance(node, dict) or not isinstance(node.get("params"), dict):
@@ -157,11 +161,34 @@ def _names_credential(definition: Any, credential_id: int) -> bool:
         try:
             node_cls = get_node_type(node.get("type"))
         except UnknownNodeType:
-            continue  # a type no longer installed: its params cannot be read
-        for param in credential_params(node_cls):
-            if node["params"].get(param) == credential_id:
-                return True
-    return False
+            continue
+        for param, kind in credential_params(node_cls).items():
+            if param in node["params"]:
+                refs.append((str(node.get("id")), param, node["params"][param], kind))
+    return refs
+
+
+def _names_credential(definition: Any, credential_id: int) -> bool:
+    return any(value == credential_id for _, _, value, _ in _credential_refs(definition))
+
+
+def credential_problems(owner_id: int, definition: Any) -> dict[str, dict[str, list[str]]]:
+    """``{node id: {param: [message]}}`` for params of kind credential that name no
+    credential of ``owner_id`` of the node's type; for a workflow's save (422) so that a
+    run does not fail on it later. A param holding an expression is checked at run time."""
+    problems: dict[str, dict[str, list[str]]] = {}
+    for node_id, param, value, kind in _credential_refs(definition):
+        if isinstance(value, bool) or not isinstance(value, int):
+            continue  # an expression (or a type error the params schema reports)
+        found = db.session.get(Credential, value) if 1 <= value <= CREDENTIAL_ID_MAX else None
+        if found is None or found.owner_id != owner_id:
+            message = f"Credential {value} does not exist."
+        elif kind is not None and found.type != kind:
+            message = f"Credential {value} ({found.name!r}) is of type {found.type!r}; this node needs {kind!r}."
+        else:
+            continue
+        problems.setdefault(node_id, {})[param] = [message]
+    return problems
 
 
 def delete(credential: Credential) -> None:

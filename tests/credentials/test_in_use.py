@@ -6,7 +6,8 @@ import pytest
 
 from automateos.credentials.crypto import generate_key
 from automateos.credentials.models import Credential
-from automateos.credentials.service import CredentialError, Secrets, credentials_in_use, decrypt_for_run
+from automateos.credentials.service import CredentialError, Secrets, credential_problems, credentials_in_use, \
+    decrypt_for_run
 from automateos.extensions import db
 from automateos.nodes.base import NodeError
 from tests.conftest import assert_error, webhook_flow
@@ -102,3 +103,21 @@ def test_in_use_reads_only_params_of_kind_credential(app, user):
     with app.app_context():
         assert credentials_in_use(cid) == []
     assert ACME_SECRET  # the credential itself is an ordinary one
+
+
+def test_credential_problems_name_the_node_and_param_of_a_bad_reference(app, user, other_user):
+    mine = make_credential(user, data={"token": TOKEN}, type_="acme_dist")["id"]
+    wrong_type = make_credential(user)["id"]
+    theirs = make_credential(other_user, data={"token": TOKEN}, type_="acme_dist")["id"]
+    definition = webhook_flow(
+        {"id": "ok", "type": "acme_send", "params": {"channel": "a", "credential": mine}},
+        {"id": "theirs", "type": "acme_send", "params": {"channel": "a", "credential": theirs}},
+        {"id": "typed", "type": "acme_send", "params": {"channel": "a", "credential": wrong_type}},
+        {"id": "expr", "type": "acme_send", "params": {"channel": "a", "credential": "{{ input.body.c }}"}},
+    )
+    with app.app_context():
+        problems = credential_problems(owner_id(app, mine), definition)
+    assert problems == {
+        "theirs": {"credential": [f"Credential {theirs} does not exist."]},
+        "typed": {"credential": [f"Credential {wrong_type} ('acme') is of type 'acme_test'; this node needs 'acme_dist'."]},
+    }
