@@ -35,10 +35,11 @@ class StepNumber(fields.Float):
 
 
 def _override(low: float, high: float, what: str) -> StepNumber:
+    # null was let through before, and then failed every run of the node (the runner
+    # reads a number): it is refused here, where the client can see why.
     return StepNumber(
-        allow_none=True,
         validate=validate.Range(min=low, max=high, error=f"must be a number from {low} to {high}"),
-        metadata={"description": f"{what}; overrides the node type's default (null or absent: the default)"},
+        metadata={"description": f"{what}; overrides the node type's default (absent: the default)"},
     )
 
 

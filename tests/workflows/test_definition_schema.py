@@ -66,6 +66,8 @@ REFUSED = {
     "retries as text": (webhook_flow({**TRANSFORM, "max_retries": "3"}), "nodes.1.max_retries", "Not a valid number"),
     "timeout as a boolean": (webhook_flow({**TRANSFORM, "timeout_seconds": True}), "nodes.1.timeout_seconds",
                              "Not a valid number"),
+    # Accepted before, then every run failed on it (the runner reads a number).
+    "override null": (webhook_flow({**TRANSFORM, "max_retries": None}), "nodes.1.max_retries", "may not be null"),
     "backoff too long": (webhook_flow({**TRANSFORM, "retry_backoff": 3601}), "nodes.1.retry_backoff",
                          "from 0 to 3600"),
     "edge without target": ({"nodes": [MANUAL], "edges": [{"source": "m"}]}, "edges.0.target", "Missing data"),
@@ -152,8 +154,8 @@ ACCEPTED = {
     "free name and position, as before": webhook_flow({**TRANSFORM, "name": 5, "position": "left"}),
     "no params on a node that needs none": {"nodes": [MANUAL], "edges": []},
     "no edges key": {"nodes": [MANUAL]},
-    "overrides as int, float and null": webhook_flow({**TRANSFORM, "max_retries": 2.5, "retry_backoff": 0,
-                                                      "timeout_seconds": None}),
+    "overrides as int and float": webhook_flow({**TRANSFORM, "max_retries": 2.5, "retry_backoff": 0,
+                                                "timeout_seconds": 7200}),
     "expression in a typed param": webhook_flow({"id": "d", "type": "delay", "params": {"seconds": "{{ input.body.wait }}"}}),
     "empty port means main": webhook_flow(TRANSFORM, edges=[("hook", "shape", "")]),
     "if ports and a merge": webhook_flow(
