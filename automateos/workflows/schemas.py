@@ -120,6 +120,14 @@ def located_errors(problems: list[Problem]) -> dict[str, Any]:
     return errors
 
 
+def param_errors_at_nodes(definition: Mapping[str, Any], by_node: Mapping[str, Mapping[str, list[str]]]) -> dict[str, Any]:
+    """``{node id: {param: [message]}}`` (a check that needs more than the definition, e.g.
+    the owner's credentials) placed where the schema puts its own: the 422's ``errors``."""
+    index = {node["id"]: i for i, node in reversed(list(enumerate(definition["nodes"])))}
+    nodes = {index[node_id]: {"params": dict(params)} for node_id, params in by_node.items() if node_id in index}
+    return {"json": {"definition": {"nodes": nodes}}}
+
+
 class DefinitionField(fields.Nested):
     """The ``definition`` of a workflow: loaded whole by :class:`DefinitionSchema`, dumped as stored."""
 

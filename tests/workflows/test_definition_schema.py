@@ -10,6 +10,7 @@ import pytest
 from automateos.engine.graph import Graph, InvalidDefinition, validate_definition
 from automateos.nodes.params import validate_params
 from automateos.nodes.registry import get_node_type
+from automateos.workflows.schemas import param_errors_at_nodes
 from tests.conftest import assert_error, webhook_flow
 
 TRANSFORM = {"id": "shape", "type": "transform", "params": {"fields": {"total": "{{ input.body.amount }}"}}}
@@ -214,3 +215,9 @@ def test_validate_definition_names_where_each_problem_lies(definition, problem):
     with pytest.raises(InvalidDefinition) as raised:
         validate_definition(definition, get_node_type, validate_params)
     assert any(p.startswith(problem) for p in raised.value.problems), raised.value.problems
+
+
+def test_a_check_by_node_id_lands_where_the_schema_puts_param_errors():
+    definition = webhook_flow(TRANSFORM, {"id": "call", "type": "http_request", "params": {"url": "http://x"}})
+    placed = param_errors_at_nodes(definition, {"call": {"credential": ["Credential 7 does not exist."]}})
+    assert placed == {"json": {"definition": {"nodes": {2: {"params": {"credential": ["Credential 7 does not exist."]}}}}}}
