@@ -88,3 +88,10 @@ def test_keyring_seals_with_its_primary_and_opens_with_any_of_its_keys():
 def test_a_key_that_is_not_32_bytes_of_base64_is_refused(bad):
     with pytest.raises(CryptoError):
         parse_key(bad)
+
+
+def test_a_key_in_standard_base64_is_taken_too():
+    # Render's generateValue gives 256 random bits in standard base64 (+ and /).
+    raw = bytes(range(200, 232))  # encodes with both '+' and '/'
+    text = base64.b64encode(raw).decode()
+    assert "+" in text and "/" in text and parse_key(text) == raw
