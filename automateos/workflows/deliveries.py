@@ -102,6 +102,8 @@ def first_run(workflow_id: int, delivery_id: str, timeout: float = FIRST_RUN_WAI
         found = db.session.execute(query).first()
         if found is None or found.log_id is not None or time.monotonic() >= deadline:
             return None if found is None else found.log_id
+        # Sleep holding no connection: the first request needs one from the same pool.
+        db.session.rollback()
         time.sleep(_FIRST_RUN_POLL_SECONDS)
 
 
