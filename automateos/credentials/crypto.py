@@ -6,7 +6,8 @@ knows which rows are left. The owner and the type are bound to the ciphertext as
 associated data: a ciphertext copied onto another user's row, or another type, does not
 open.
 
-Keys are 32 random bytes in URL-safe base64 (``flask credentials generate-key``). The
+Keys are 32 random bytes in base64, URL-safe or standard (``flask credentials
+generate-key``; Render's ``generateValue``). The
 ring holds the primary key (``AUTOMATEOS_ENCRYPTION_KEY``: seals every write), the key a
 rotation moves to (``AUTOMATEOS_ENCRYPTION_KEY_NEW``) and retired keys still accepted for
 reading (``AUTOMATEOS_ENCRYPTION_KEYS_OLD``, comma-separated).
@@ -42,13 +43,13 @@ def generate_key() -> str:
 
 
 def parse_key(text: str) -> bytes:
-    """The 32 bytes of a key given as URL-safe base64; CryptoError otherwise."""
+    """The 32 bytes of a key given in base64 (URL-safe or standard); CryptoError otherwise."""
     try:
         raw = base64.urlsafe_b64decode(text.strip().encode("ascii"))
     except (binascii.Error, ValueError, UnicodeEncodeError):
-        raise CryptoError("an encryption key must be 32 bytes in URL-safe base64") from None
+        raise CryptoError("an encryption key must be 32 bytes in base64") from None
     if len(raw) != KEY_BYTES:
-        raise CryptoError("an encryption key must be 32 bytes in URL-safe base64")
+        raise CryptoError("an encryption key must be 32 bytes in base64")
     return raw
 
 
