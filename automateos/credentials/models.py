@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db_types import BigIntId, UTCDateTime, utcnow
+from ..db_types import BigIntId, UTCDateTime, id_max, utcnow
 from ..extensions import db
 
 
@@ -32,3 +32,7 @@ class Credential(db.Model):
     def __repr__(self) -> str:
         # Never the ciphertext: a repr ends up in logs and tracebacks.
         return f"<Credential {self.id} {self.type!r} owner={self.owner_id}>"
+
+
+# Ids past this cannot exist (``credentials.id`` is a bigint, like routing's ``<id:...>``).
+CREDENTIAL_ID_MAX = id_max(Credential.__table__.c.id)

@@ -3,7 +3,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..pagination import page_envelope
+from ..pagination import PageArgsSchema, page_envelope
+
+
+class CredentialListArgsSchema(PageArgsSchema):
+    """Page of the caller's credentials, optionally of one type (a node form's picker)."""
+
+    type = fields.String(validate=validate.Length(min=1, max=100))
 
 
 class CredentialInSchema(Schema):

@@ -19,10 +19,9 @@ from ..nodes.base import NodeError
 from ..nodes.registry import UnknownNodeType, get_node_type
 from .crypto import CryptoError
 from .keys import current_keyring
-from .models import Credential
+from .models import CREDENTIAL_ID_MAX, Credential
 from .types import CredentialType, credential_params, get_credential_type
 
-CREDENTIAL_ID_MAX = 2**63 - 1  # credentials.id is a bigint
 SET, UNSET = "set", "unset"
 # The columns of ``workflows`` the in-use check reads. A projection rather than an import:
 # the workflows package sits above the engine, which sits above credentials.
@@ -46,9 +45,12 @@ class Secrets(dict):
 
 # -- reading ----------------------------------------------------------------------------------
 
-def owned_credentials(owner_id: int) -> Select:
-    """Query of the caller's credentials, newest first."""
-    return select(Credential).where(Credential.owner_id == owner_id).order_by(Credential.id.desc())
+def owned_credentials(owner_id: int, type_name: str | None = None) -> Select:
+    """Query of the caller's credentials (of one type, if given), newest first."""
+    query = select(Credential).where(Credential.owner_id == owner_id)
+    if type_name is not None:
+        query = query.where(Credential.type == type_name)
+    return query.order_by(Credential.id.desc())
 
 
 def get_owned(owner_id: int, credential_id: int) -> Credential:

@@ -7,10 +7,10 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 
-from ..pagination import PageArgsSchema, paginate
+from ..pagination import paginate
 from . import service
-from .schemas import CredentialInSchema, CredentialPageSchema, CredentialPatchSchema, CredentialSchema, \
-    CredentialTypeSchema
+from .schemas import CredentialInSchema, CredentialListArgsSchema, CredentialPageSchema, CredentialPatchSchema, \
+    CredentialSchema, CredentialTypeSchema
 from .types import describe, registry
 
 blp = Blueprint("credentials", __name__, url_prefix="/api/credentials",
@@ -23,11 +23,12 @@ types_blp = Blueprint("credential_types", __name__, url_prefix="/api/credential-
 class Credentials(MethodView):
     decorators = [jwt_required()]
 
-    @blp.arguments(PageArgsSchema, location="query")
+    @blp.arguments(CredentialListArgsSchema, location="query")
     @blp.response(200, CredentialPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
-        """The caller's credentials, newest first."""
-        page = paginate(service.owned_credentials(current_user.id), args["limit"], args["offset"])
+        """The caller's credentials, newest first; ``type`` keeps those of one type."""
+        query = service.owned_credentials(current_user.id, args.get("type"))
+        page = paginate(query, args["limit"], args["offset"])
         return {**page, "items": [service.present(c) for c in page["items"]]}
 
     @blp.arguments(CredentialInSchema)

@@ -57,6 +57,15 @@ def test_list_is_paginated_newest_first_and_only_the_callers(user, other_user):
     assert [c["name"] for c in page["items"]] == [first["name"]]
 
 
+def test_list_filters_by_type_for_a_pickers_sake(user):
+    acme = make_credential(user, "acme")
+    make_credential(user, "bearer", data={"token": "t" * 12}, type_="bearer_token")
+    page = user.get("/api/credentials?type=acme_test").get_json()
+    assert page["total"] == 1 and page["items"][0]["id"] == acme["id"]
+    assert user.get("/api/credentials?type=nothing").get_json()["total"] == 0
+    assert_error(user.get("/api/credentials?type="), 422)
+
+
 def test_another_users_credential_is_404_like_one_that_does_not_exist(user, other_user):
     theirs = make_credential(other_user)
     missing = assert_error(user.get(f"/api/credentials/{theirs['id'] + 1000}"), 404)
