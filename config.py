@@ -24,15 +24,6 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
-def _is_flask_maintenance_command() -> bool:
-    """True under ``flask db ...``, ``flask logs ...`` etc.: commands that must not start
-    the embedded worker and scheduler (``flask run`` does start them)."""
-    import sys
-
-    program = Path(sys.argv[0]).name if sys.argv else ""
-    return program == "flask" and "run" not in sys.argv[1:]
-
-
 def _database_url() -> str:
     url = os.environ.get("DATABASE_URL")
     if not url:
@@ -52,7 +43,10 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET)
     JWT_SECRET_KEY = os.environ.get("JWT_SECRET_KEY", os.environ.get("SECRET_KEY", DEV_SECRET))
     SQLALCHEMY_DATABASE_URI = _database_url()
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No pool_pre_ping: it costs a round trip per checkout on the hot path. A connection
+    # that died (database restarted) fails its statement instead, and SQLAlchemy then
+    # invalidates the whole pool, so the next checkout reconnects.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {}
     REDIS_URL = os.environ.get("REDIS_URL") or None
     REDIS_NAMESPACE = os.environ.get("AUTOMATEOS_REDIS_NAMESPACE", "automateos")
 
@@ -95,9 +89,8 @@ class Config:
     # allocate ten times that in all. Past either the step fails (engine/sandbox_limits.py).
     EXPRESSION_MAX_BYTES = _int("EXPRESSION_MAX_BYTES", 1_000_000)
     SCHEDULER_INTERVAL_SECONDS = _int("SCHEDULER_INTERVAL_SECONDS", 15)
+    # Threads of the worker that ``flask serve`` (make run) embeds in the web process.
     EMBEDDED_WORKER_THREADS = _int("EMBEDDED_WORKER_THREADS", 4)
-    # Embedded mode runs the worker and the scheduler inside the web process.
-    RUN_EMBEDDED_SERVICES = not _is_flask_maintenance_command()
 
     # Live events (docs/events.md): per-user stream cap and idle expiry, SSE ping and
     # reconnect delay, lifetime of the stream token that EventSource puts in its URL.

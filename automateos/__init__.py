@@ -1,24 +1,36 @@
-"""AutomateOS: the Flask application factory."""
+"""AutomateOS: the Flask application factory.
+
+``create_app`` is pure: it reads only its config class, starts no thread and touches no
+process-wide state. Each package registers its own blueprints, CLI and actors in its
+``init_app``; the embedded worker and ticker start in ``flask serve`` (automateos/serve.py)
+or worker.py, never here.
+"""
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 from typing import Any
 
+import redis
 from flask import Flask, jsonify
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from config import Config, ProductionConfig, config_from_env
 
-from . import dashboard, errors, proxy, routing
+# workflows before engine while the engine's runner still imports workflows.models: the
+# other order enters workflows (its views, then the engine's service) from inside the
+# runner's own import. tests/test_package_map.py lists that edge as known.
+from . import workflows  # isort: skip
+from . import auth, dashboard, engine, errors, events, logs, nodes, proxy, routing
 from .extensions import api, db, jwt, limiter, migrate
+from .serve import serve_command
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def create_app(config_class: type[Config] | None = None) -> Flask:
-    """Build the app: extensions, blueprints, engine, CLI."""
+    """Build the app: extensions, then each package (blueprints, CLI, actors), then health."""
     config_class = config_class or config_from_env()
     if issubclass(config_class, ProductionConfig):
         config_class.check()
@@ -35,30 +47,19 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     limiter.init_app(app)
     api.init_app(app)
-    routing.init_app(app, api)
+    routing.init_app(app, api)  # converters before any blueprint
     errors.init_app(app)
-    _register_blueprints(app)
 
-    from . import auth, engine, events, logs
-
+    engine.init_app(app)  # the broker first: logs declares its actor on it
     auth.init_app(app)
+    workflows.init_app(app)
+    nodes.init_app(app)
     logs.init_app(app)
     events.init_app(app)
-    engine.init_app(app)
     _register_health(app)
     dashboard.init_app(app)
+    app.cli.add_command(serve_command)
     return app
-
-
-def _register_blueprints(app: Flask) -> None:
-    from .auth.views import blp as auth_blp
-    from .logs.views import blp as logs_blp
-    from .nodes.views import blp as nodes_blp
-    from .workflows.views import blp as workflows_blp
-    from .workflows.webhooks import blp as hooks_blp
-
-    for blp in (auth_blp, workflows_blp, hooks_blp, nodes_blp, logs_blp):
-        api.register_blueprint(blp)
 
 
 def _register_health(app: Flask) -> None:
@@ -77,8 +78,6 @@ def _register_health(app: Flask) -> None:
         except Exception as exc:  # report, don't raise: this is a probe
             checks["database"] = f"error: {type(exc).__name__}"
         if app.config["REDIS_URL"]:
-            import redis
-
             try:
                 redis.Redis.from_url(app.config["REDIS_URL"], socket_timeout=2).ping()
                 checks["redis"] = "ok"

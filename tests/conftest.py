@@ -13,7 +13,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-# Before automateos is imported: the broker reads these when its module loads.
+# Before config is imported: TestConfig's namespace is this process's, and a worker
+# process the tests start (tests/events/worker_app.py) reads it from the environment.
 os.environ["AUTOMATEOS_REDIS_NAMESPACE"] = f"automateos-test-{os.getpid()}"
 os.environ["AUTOMATEOS_ENV"] = "testing"
 
@@ -24,14 +25,15 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from automateos import create_app
-from automateos.engine import broker as broker_module
-from automateos.engine.broker import QUEUE, broker, start_inprocess_worker
+from automateos.engine.broker import QUEUE, get_broker, get_worker, start_worker, stop_worker
 from automateos.extensions import db, limiter
 from automateos.engine.models import FINISHED_EXECUTION, ExecutionLog
 from config import TestConfig
 
 ON_SERVICES = bool(os.environ.get("DATABASE_URL"))
 TABLES = ("step_logs", "execution_logs", "workflows", "auth_sessions", "users")
+WORKER_THREADS = 4
+_suite_app: Flask | None = None  # the session's app, for drain()
 
 
 def _reset_database(app: Flask) -> None:
@@ -49,22 +51,23 @@ def app() -> Flask:
 
     class SuiteConfig(TestConfig):
         SQLALCHEMY_DATABASE_URI = TestConfig.SQLALCHEMY_DATABASE_URI if ON_SERVICES else f"sqlite:///{tmp}/test.db"
-        RUN_EMBEDDED_SERVICES = True
 
-    app = create_app(SuiteConfig)
+    global _suite_app
+    app = _suite_app = create_app(SuiteConfig)
     _reset_database(app)
-    if not broker_module.is_embedded():
-        broker.flush_all()
-        start_inprocess_worker(4)  # a real Worker consuming the RedisBroker
+    get_broker(app).flush_all()
+    start_worker(app, WORKER_THREADS)  # a real Worker on the app's broker (StubBroker or Redis)
     yield app
-    broker_module.stop_inprocess_worker()
+    stop_worker(app)
 
 
 def drain(timeout: float = 30.0) -> None:
     """Wait until every enqueued message (delayed retries included) has been processed."""
-    broker.join(QUEUE, timeout=int(timeout * 1000))
-    if broker_module._worker is not None:
-        broker_module._worker.join()
+    assert _suite_app is not None, "drain() needs the app fixture"
+    get_broker(_suite_app).join(QUEUE, timeout=int(timeout * 1000))
+    worker = get_worker(_suite_app)
+    if worker is not None:
+        worker.join()
 
 
 @pytest.fixture(autouse=True)

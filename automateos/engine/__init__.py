@@ -1,4 +1,5 @@
-"""The execution engine: graph rules, expressions, the broker, actors and the node runner."""
+"""The execution engine: a run end to end (models, statuses, the runner, the reconciler),
+the app's broker and the engine's actors."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,8 +8,9 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from . import actors
-from .broker import is_embedded, start_inprocess_worker
+from .actors import ENGINE_ACTORS, send_steps
+from .broker import init_broker
+from .reconciler import reconcile
 
 executions_cli = AppGroup("executions", help="Execution engine maintenance.")
 
@@ -18,21 +20,13 @@ executions_cli = AppGroup("executions", help="Execution engine maintenance.")
               help="Seconds without movement before a run counts as stalled (default: config).")
 def reconcile_command(older_than: int | None) -> None:
     """Resend the work of executions that stopped moving."""
-    from .reconciler import reconcile
-    from .service import send_steps
-
     sends = reconcile(timedelta(seconds=older_than) if older_than is not None else None)
     send_steps(sends)
     click.echo(f"resent {len(sends)} step(s)")
 
 
 def init_app(app: Flask) -> None:
-    """Bind the actors to ``app``; in embedded mode also run the worker and the ticker here."""
-    actors.bind_app(app)
+    """Give ``app`` its broker (from its config) with the engine's actors, and the
+    ``flask executions`` CLI. No worker starts here: see ``automateos.serve``, worker.py."""
+    init_broker(app, *ENGINE_ACTORS)
     app.cli.add_command(executions_cli)
-    if is_embedded() and app.config["RUN_EMBEDDED_SERVICES"]:
-        start_inprocess_worker(app.config["EMBEDDED_WORKER_THREADS"])
-        if app.config["SCHEDULER_INTERVAL_SECONDS"] > 0:
-            from .scheduler import Ticker
-
-            Ticker(app).start()

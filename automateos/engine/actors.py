@@ -1,68 +1,54 @@
-"""Dramatiq actors. They take ids, never objects, and run inside the Flask app context."""
+"""The engine's Dramatiq actors, and :func:`send_steps` that enqueues their work.
+
+Actors take ids, never objects. They are declared on :data:`~.broker.current_broker`, so
+a send goes to the current app's broker, and they run inside that app's context (its
+broker's :class:`~.broker.AppContextMiddleware`).
+"""
 from __future__ import annotations
 
-import functools
-from typing import Any, Callable
+import logging
 
 import dramatiq
-from flask import Flask
 
-from ..extensions import db
-from . import broker as _broker  # noqa: F401  (sets the global broker before declaring)
-from .broker import QUEUE
+from .broker import QUEUE, current_broker
+from .reconciler import reconcile as find_stalled_work
+from .runner import Send
+from .runner import run_step as run_one_step
 
-_app: Flask | None = None
-
-
-def bind_app(app: Flask) -> None:
-    """The app whose context the actors run in (the web app, or worker.py's)."""
-    global _app
-    _app = app
-
-
-def in_app_context(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Run an actor body inside the bound app's context, and release its DB session."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if _app is None:
-            raise RuntimeError("no Flask app bound: import worker.py or call create_app()")
-        with _app.app_context():
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                db.session.remove()
-
-    return wrapper
+logger = logging.getLogger(__name__)
 
 
 # Node failures are handled (and retried) by the engine itself; Dramatiq's own retries
 # only cover infrastructure errors (database or Redis briefly gone), which are safe to
 # repeat because a finished step is never run twice.
-@dramatiq.actor(queue_name=QUEUE, max_retries=5, min_backoff=500, time_limit=3 * 3600 * 1000)
-@in_app_context
+@dramatiq.actor(broker=current_broker, queue_name=QUEUE, max_retries=5, min_backoff=500, time_limit=3 * 3600 * 1000)
 def run_step(log_id: int, node_id: str) -> None:
     """Run one node step of one execution and enqueue what follows."""
-    from .runner import run_step as run
-    from .service import send_steps
-
-    send_steps(run(log_id, node_id))
+    send_steps(run_one_step(log_id, node_id))
 
 
-@dramatiq.actor(queue_name=QUEUE, max_retries=0)
-@in_app_context
+@dramatiq.actor(broker=current_broker, queue_name=QUEUE, max_retries=0)
 def reconcile() -> None:
     """Move on executions that stopped moving."""
-    from .reconciler import reconcile as find_and_fix
-    from .service import send_steps
-
-    send_steps(find_and_fix())
+    send_steps(find_stalled_work())
 
 
-@dramatiq.actor(queue_name=QUEUE, max_retries=0, time_limit=3600 * 1000)
-@in_app_context
-def apply_retention() -> None:
-    """Delete execution logs past the retention policy."""
-    from ..logs.retention import apply_retention_policy
+ENGINE_ACTORS = (run_step, reconcile)
 
-    apply_retention_policy()
+
+def send_steps(sends: list[Send]) -> None:
+    """Enqueue step messages on the current app's broker; a failure is logged, not raised:
+    the run is in the database, and the reconciler resends what was not sent."""
+    for send in sends:
+        try:
+            if send.delay_seconds:
+                run_step.send_with_options(args=(send.log_id, send.node_id), delay=int(send.delay_seconds * 1000))
+            else:
+                run_step.send(send.log_id, send.node_id)
+        except Exception:
+            logger.exception("could not enqueue step %s of execution %s", send.node_id, send.log_id)
+
+
+def bind_app(app: object) -> None:
+    """No-op, kept only until the tests that still call it drop the call: each app's broker
+    now runs its messages in that app's context (AppContextMiddleware)."""

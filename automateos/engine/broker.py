@@ -1,73 +1,145 @@
-"""The Dramatiq broker: Redis when ``REDIS_URL`` is set, else a StubBroker worked in-process.
+"""The Dramatiq broker of an app: built from its config, its actors run in its context.
 
-The broker is process-global (Dramatiq's actors bind to it when declared), so it follows
-the environment alone, exactly like the ``dramatiq`` command that imports ``worker.py``.
+Each app owns a broker (``app.extensions``): a RedisBroker when ``REDIS_URL`` is set, else
+a StubBroker that an embedded Worker consumes in-process. Actors are declared once, at
+import, on :data:`current_broker`, which forwards every send to the broker of the current
+app; ``init_broker`` declares them again on the app's own broker, the one its workers
+consume. So the app factory touches no process-wide Dramatiq state, and several apps in one
+process (the test suite builds a few) each keep their own queue and worker.
+``worker.py`` hands its app's broker to Dramatiq (``dramatiq.set_broker``) for the CLI.
 """
 from __future__ import annotations
 
-import atexit
-import os
 import threading
+from typing import Any
 
 import dramatiq
 import redis
 from dramatiq import Worker
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import Middleware
+from flask import Flask, current_app, has_app_context
+from flask.ctx import AppContext
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from ..extensions import db
+
 QUEUE = "automateos"
+BROKER_EXTENSION = "automateos.broker"
+WORKER_EXTENSION = "automateos.worker"
 # A Redis that hangs (paused, partitioned) must not hang the web request that enqueues:
 # the run is already committed, so a send that times out is logged and the reconciler
 # resends it. The consumer polls (no blocking reads), so a short read timeout is safe.
 REDIS_CONNECT_TIMEOUT_SECONDS = 2
 REDIS_SOCKET_TIMEOUT_SECONDS = 2
 
-_worker: Worker | None = None
-_worker_lock = threading.Lock()
 
-
-def build_broker(url: str | None) -> dramatiq.Broker:
-    """A RedisBroker on ``url`` (with bounded waits), or a StubBroker when there is none."""
+def build_broker(url: str | None, namespace: str = "automateos") -> dramatiq.Broker:
+    """A RedisBroker on ``url`` (with bounded waits) under ``namespace``, or a StubBroker
+    when there is no URL."""
     if url:
-        namespace = os.environ.get("AUTOMATEOS_REDIS_NAMESPACE", "automateos") + ":dramatiq"
         client = redis.Redis.from_url(url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECONDS,
                                       socket_timeout=REDIS_SOCKET_TIMEOUT_SECONDS, retry=Retry(NoBackoff(), 1),
                                       health_check_interval=30)
-        return RedisBroker(client=client, namespace=namespace)
+        return RedisBroker(client=client, namespace=f"{namespace}:dramatiq")
     return StubBroker()
 
 
-broker = build_broker(os.environ.get("REDIS_URL"))
-dramatiq.set_broker(broker)
+class CurrentAppBroker(StubBroker):
+    """Where the actors are declared at import: a send goes to the current app's broker.
 
-
-def is_embedded() -> bool:
-    """True when runs are executed by a worker inside this process."""
-    return isinstance(broker, StubBroker)
-
-
-def start_inprocess_worker(threads: int) -> Worker:
-    """Start (once per process) a Worker consuming this process's broker in threads.
-
-    The embedded default needs it to execute anything; tests on Redis use it as the real
-    Worker of their run.
+    It never holds a message itself; outside an app context a send is an error, not a
+    message silently queued nowhere. (A StubBroker underneath only so that declaring
+    an actor validates its options against Dramatiq's default middleware.)
     """
-    global _worker
-    with _worker_lock:
-        if _worker is None:
-            broker.emit_after("process_boot")
-            _worker = Worker(broker, worker_threads=threads, worker_timeout=50)
-            _worker.start()
-            atexit.register(stop_inprocess_worker)
-        return _worker
+
+    def enqueue(self, message: dramatiq.Message, *, delay: int | None = None) -> dramatiq.Message:
+        if not has_app_context():
+            raise RuntimeError(f"cannot send {message.actor_name}: no app context (the broker is the app's)")
+        return get_broker().enqueue(message, delay=delay)
 
 
-def stop_inprocess_worker() -> None:
-    """Stop the in-process worker, letting running steps finish."""
-    global _worker
-    with _worker_lock:
-        if _worker is not None:
-            _worker.stop(timeout=5000)
-            _worker = None
+current_broker = CurrentAppBroker()
+
+
+class AppContextMiddleware(Middleware):
+    """Run every message inside ``app``'s context, and release its DB session after.
+
+    Parameters:
+        app: the app whose broker this middleware belongs to.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.state = threading.local()  # each worker thread has its own message in hand
+
+    def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+        context = self.app.app_context()
+        context.push()
+        self.state.context = context
+
+    def after_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message, *,
+                              result: Any = None, exception: BaseException | None = None) -> None:
+        context: AppContext | None = getattr(self.state, "context", None)
+        if context is None:  # a middleware before ours skipped the message
+            return
+        self.state.context = None
+        try:
+            db.session.remove()
+        finally:
+            context.pop(exception)
+
+    after_skip_message = after_process_message
+
+
+def init_broker(app: Flask, *actors: dramatiq.Actor) -> dramatiq.Broker:
+    """Build ``app``'s broker from its config and declare ``actors`` on it."""
+    broker = build_broker(app.config["REDIS_URL"], app.config["REDIS_NAMESPACE"])
+    broker.add_middleware(AppContextMiddleware(app))
+    app.extensions[BROKER_EXTENSION] = broker
+    declare_actors(app, *actors)
+    return broker
+
+
+def declare_actors(app: Flask, *actors: dramatiq.Actor) -> None:
+    """Declare ``actors`` (declared at import on :data:`current_broker`) on ``app``'s
+    broker, so its workers find them by name. Each package declares its own."""
+    broker = get_broker(app)
+    for actor in actors:
+        broker.declare_actor(actor)
+
+
+def get_broker(app: Flask | None = None) -> dramatiq.Broker:
+    """The broker of ``app`` (default: the current app)."""
+    return (app or current_app).extensions[BROKER_EXTENSION]
+
+
+def is_embedded(app: Flask | None = None) -> bool:
+    """True when ``app``'s runs can only be executed by a worker inside this process."""
+    return isinstance(get_broker(app), StubBroker)
+
+
+def start_worker(app: Flask, threads: int) -> Worker:
+    """Start (once per app) a Worker that consumes ``app``'s broker in threads of this
+    process: the embedded mode's only worker, and the tests' real Worker on Redis."""
+    worker: Worker | None = app.extensions.get(WORKER_EXTENSION)
+    if worker is None:
+        broker = get_broker(app)
+        broker.emit_after("process_boot")
+        worker = app.extensions[WORKER_EXTENSION] = Worker(broker, worker_threads=threads, worker_timeout=50)
+        worker.start()
+    return worker
+
+
+def get_worker(app: Flask | None = None) -> Worker | None:
+    """The in-process Worker of ``app`` (default: the current app), if one was started."""
+    return (app or current_app).extensions.get(WORKER_EXTENSION)
+
+
+def stop_worker(app: Flask) -> None:
+    """Stop ``app``'s in-process Worker, letting running steps finish."""
+    worker: Worker | None = app.extensions.pop(WORKER_EXTENSION, None)
+    if worker is not None:
+        worker.stop(timeout=5000)

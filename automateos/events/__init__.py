@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from flask import Flask, current_app, has_app_context
 
-from ..engine.status import StatusChange, on_committed_changes
-from ..extensions import api
 from .. import bus as event_bus
 from ..bus import EventBus
+from ..engine.status import StatusChange, on_committed_changes
+from ..extensions import api
 from .publisher import publish_changes
+from .schemas import ExecutionEventSchema, ReadyEventSchema, ResetEventSchema, StepEventSchema
 from .stream import shutdown_streams, track
+from .views import blp
 
 __all__ = ["init_app", "shutdown_streams"]
 
@@ -23,9 +25,6 @@ def _publish(changes: list[StatusChange]) -> None:
 def init_app(app: Flask) -> None:
     """Create the app's bus, publish committed status changes to it, serve /api/events."""
     global _last_bus
-    from .schemas import ExecutionEventSchema, ReadyEventSchema, ResetEventSchema, StepEventSchema
-    from .views import blp
-
     bus = _last_bus = event_bus.init_app(app)
     track(bus)
     on_committed_changes(_publish)

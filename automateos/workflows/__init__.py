@@ -1,0 +1,14 @@
+"""Workflows: their definitions and triggers (manual runs, webhooks, schedules)."""
+from __future__ import annotations
+
+from flask import Flask
+
+from ..extensions import api
+from .views import blp
+from .webhooks import blp as hooks_blp
+
+
+def init_app(app: Flask) -> None:
+    """Serve /api/workflows and the public webhooks, /api/hooks."""
+    api.register_blueprint(blp)
+    api.register_blueprint(hooks_blp)

@@ -6,8 +6,7 @@ from typing import Any, Callable, Iterator
 import pytest
 from flask import Flask
 
-from automateos.engine import broker as broker_module
-from automateos.engine.broker import QUEUE, broker
+from automateos.engine.broker import QUEUE, get_broker, get_worker
 from tests.conftest import drain
 from tests.http_server import server, start_server  # noqa: F401  (fixtures)
 
@@ -26,11 +25,12 @@ def steps_by_node(log: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def hook_and_lose_the_message(client, workflow: dict[str, Any], json: Any = None) -> int:
     """Trigger a run while the worker is paused, then drop the queued message: the run is
     recorded (queued) and nothing works on it."""
-    worker = broker_module._worker
+    app = client.application
+    worker = get_worker(app)
     worker.pause()
     try:
         log_id = hook(client, workflow, json if json is not None else {}).get_json()["log_id"]
-        broker.flush(QUEUE)
+        get_broker(app).flush(QUEUE)
     finally:
         worker.resume()
     drain()

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from automateos.engine.scheduler import Leadership, fire_due_schedules, next_fire_time
+from automateos.ticker import Leadership
+from automateos.workflows.schedules import fire_due_schedules, next_fire_time
 from automateos.extensions import db
 from automateos.engine.models import ExecutionLog
 from automateos.workflows.models import Workflow

@@ -7,16 +7,18 @@ this config takes it from the environment instead, where the test process put it
 """
 import os
 
+import dramatiq
+
 from automateos import create_app
-from automateos.engine import actors  # noqa: F401  (declares the actors on the broker)
+from automateos.engine.broker import get_broker
 from config import TestConfig
 
 
 class WorkerProcessConfig(TestConfig):
-    """The test run's database and Redis namespace; no embedded services."""
+    """The test run's database and Redis namespace."""
 
     REDIS_NAMESPACE = os.environ["AUTOMATEOS_REDIS_NAMESPACE"]
-    RUN_EMBEDDED_SERVICES = False
 
 
 app = create_app(WorkerProcessConfig)
+dramatiq.set_broker(get_broker(app))  # the broker ``dramatiq`` consumes: this app's

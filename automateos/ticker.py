@@ -1,10 +1,11 @@
 """The periodic heart: fires due ``schedule`` triggers, reconciles stalled runs and sends
-the retention actor on their periods.
+the retention actor, each on its period.
 
-Every worker process runs a Ticker, but only the holder of a Redis lock acts, so a
-schedule fires once however many processes run. In embedded mode there is one process
-and the ticker is always the leader. The lock's lease is a few ticks long and given back
-on a graceful stop, so a killed or restarted worker holds up the reconciler for seconds.
+Every worker process runs a Ticker (worker.py; ``flask serve`` in embedded mode), but only
+the holder of a Redis lock acts, so a schedule fires once however many processes run.
+Without Redis there is one process and it always leads. The lock's lease is a few ticks
+long and given back on a graceful stop, so a killed or restarted worker holds up the
+reconciler for seconds.
 """
 from __future__ import annotations
 
@@ -12,54 +13,34 @@ import logging
 import threading
 import time
 import uuid
-from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo
 
+import dramatiq
 import redis
-from croniter import croniter
+from dramatiq.middleware import Middleware
 from flask import Flask
-from sqlalchemy import select
 
-from ..db_types import utcnow
-from ..extensions import db
-from ..workflows.models import Workflow
-from . import actors
-from .reconciler import reconcile
-from .service import send_steps, start_execution
+from .engine.actors import send_steps
+from .engine.reconciler import reconcile
+from .extensions import db
+from .logs.tasks import apply_retention
+from .workflows.schedules import fire_due_schedules
 
 logger = logging.getLogger(__name__)
 
-
-def next_fire_time(params: dict[str, Any], after: datetime) -> datetime:
-    """The first time the cron of a schedule trigger fires after ``after`` (in UTC)."""
-    zone = ZoneInfo(params.get("timezone") or "UTC")
-    return croniter(params["cron"], after.astimezone(zone)).get_next(datetime).astimezone(ZoneInfo("UTC"))
-
-
-def fire_due_schedules(now: datetime | None = None) -> int:
-    """Start one run for every active schedule that is due; returns how many started.
-
-    Missed fire times (the platform was down) are not replayed one by one: the run fires
-    once and the next time is computed from now, as cron does.
-    """
-    now = now or utcnow()
-    query = (select(Workflow).where(Workflow.trigger_type == "schedule", Workflow.active.is_(True),
-                                    Workflow.next_run_at <= now).limit(100))
-    if db.engine.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    fired = 0
-    for workflow in db.session.scalars(query).all():
-        scheduled_at = workflow.next_run_at
-        workflow.next_run_at = next_fire_time(workflow.trigger_params(), now)
-        start_execution(workflow, "schedule", {"scheduled_at": scheduled_at.isoformat()})  # commits
-        fired += 1
-    db.session.commit()
-    return fired
+# Renew only our own lease / give back only our own lock (compare-and-set in one round trip).
+RENEW_SCRIPT = ("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) "
+                "else return 0 end")
+RELEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
 
 class Leadership:
-    """A Redis lock with a lease, renewed while held; always held without Redis."""
+    """A Redis lock with a lease, renewed while held; always held without Redis.
+
+    Parameters:
+        redis_url: the Redis that all processes share, or None (one process: it leads).
+        key: the lock's key.
+        ttl_seconds: the lease; a leader that does not renew within it loses the lead.
+    """
 
     def __init__(self, redis_url: str | None, key: str, ttl_seconds: float):
         # Short timeouts: a Redis outage must not stall the ticker's thread for long.
@@ -72,23 +53,24 @@ class Leadership:
             return True
         if self.client.set(self.key, self.token, nx=True, px=self.ttl_ms):
             return True
-        # Renew only our own lease (compare-and-set in one round trip).
-        renew = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
-        return bool(self.client.eval(renew, 1, self.key, self.token, self.ttl_ms))
+        return bool(self.client.eval(RENEW_SCRIPT, 1, self.key, self.token, self.ttl_ms))
 
     def release(self) -> None:
         """Give the lock back if we hold it, so a successor leads at once."""
         if self.client is None:
             return
-        release = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
         try:
-            self.client.eval(release, 1, self.key, self.token)
+            self.client.eval(RELEASE_SCRIPT, 1, self.key, self.token)
         except redis.RedisError:  # Redis is down: the lease lapses by itself
             logger.warning("could not release the ticker lock %s", self.key)
 
 
 class Ticker(threading.Thread):
-    """Background thread that does the periodic work while it leads."""
+    """Background thread that does the periodic work while it leads.
+
+    Parameters:
+        app: the app whose config gives the periods and whose broker gets the messages.
+    """
 
     def __init__(self, app: Flask):
         super().__init__(name="automateos-ticker", daemon=True)
@@ -106,6 +88,11 @@ class Ticker(threading.Thread):
                                      ttl_seconds=max(self.interval * 3, 3))
         self.stopping = threading.Event()
 
+    @staticmethod
+    def wanted(app: Flask) -> bool:
+        """True when ``app``'s config asks for periodic work (tests turn it off)."""
+        return float(app.config["SCHEDULER_INTERVAL_SECONDS"]) > 0
+
     def run(self) -> None:
         while not self.stopping.wait(self.interval):
             try:
@@ -116,7 +103,8 @@ class Ticker(threading.Thread):
     def stop(self) -> None:
         """Stop ticking and hand the lead over (a graceful worker shutdown)."""
         self.stopping.set()
-        self.join(timeout=self.interval + 5)
+        if self.is_alive():
+            self.join(timeout=self.interval + 5)
         self.leadership.release()
 
     def due(self, name: str) -> bool:
@@ -138,7 +126,31 @@ class Ticker(threading.Thread):
                 # alongside the next ones, each resending the same steps.
                 if self.due("reconcile"):
                     send_steps(reconcile())
+                if self.due("apply_retention"):
+                    apply_retention.send()
             finally:
                 db.session.remove()
-        if self.due("apply_retention"):
-            actors.apply_retention.send()
+
+
+class TickerMiddleware(Middleware):
+    """Run a Ticker while a ``dramatiq worker`` process runs (worker.py adds it to the
+    app's broker); hand the lead over on a graceful shutdown so that another process's
+    ticker takes over at once.
+
+    Parameters:
+        app: the app whose config and broker the ticker uses.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.ticker: Ticker | None = None
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        if Ticker.wanted(self.app):
+            self.ticker = Ticker(self.app)
+            self.ticker.start()
+
+    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        if self.ticker is not None:
+            self.ticker.stop()
+            self.ticker = None
