@@ -95,9 +95,13 @@ class StepLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
         exc = exc_info if isinstance(exc_info, BaseException) else None
         if exc_info is True:
             exc = sys.exc_info()[1]
+        elif isinstance(exc_info, tuple) and len(exc_info) == 3:
+            exc = exc_info[1]
         if exc is not None:
             text = f"{text}: {type(exc).__name__}: {exc}"
-        line = {"level": logging.getLevelName(level), "message": text[:MAX_LOG_MESSAGE_CHARS],
+        # PostgreSQL refuses NUL in text: written out, as step errors are.
+        text = text[:MAX_LOG_MESSAGE_CHARS].replace("\x00", "\\u0000")
+        line = {"level": logging.getLevelName(level), "message": text,
                 "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds")}
         if len(self.lines) < MAX_LOG_LINES:
             self.lines.append(line)

@@ -52,6 +52,13 @@ def test_log_lines_are_capped_and_say_how_many_were_dropped() -> None:
     assert all(len(line["message"]) <= 2000 for line in ctx.log_lines)
 
 
+def test_a_log_line_stays_storable() -> None:
+    ctx = ctx_for()
+    ctx.log.info("a\x00b")
+    ctx.log.error("failed", exc_info=(ValueError, ValueError("why"), None))
+    assert [line["message"] for line in ctx.log_lines] == ["a\\u0000b", "failed: ValueError: why"]
+
+
 def test_the_credential_never_shows_in_the_context_repr() -> None:
     ctx = ctx_for()
     assert "very-secret-token" not in repr(ctx) and "very-secret-token" not in str(ctx)
