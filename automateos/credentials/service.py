@@ -17,12 +17,14 @@ from ..errors import abort
 from ..extensions import db
 from ..nodes.base import NodeError
 from ..nodes.registry import UnknownNodeType, get_node_type
+from ..redaction import REDACTED
 from .crypto import CryptoError
 from .keys import current_keyring
 from .models import CREDENTIAL_ID_MAX, Credential
 from .types import CredentialType, credential_params, get_credential_type
 
 SET, UNSET = "set", "unset"
+MIN_MASKED_CHARS = 4
 # The columns of ``workflows`` the in-use check reads. A projection rather than an import:
 # the workflows package sits above the engine, which sits above credentials.
 _workflows = table("workflows", column("owner_id"), column("name"), column("definition", JSONType))
@@ -35,12 +37,39 @@ class CredentialError(NodeError):
 
 class Secrets(dict):
     """The decrypted fields of a credential: a plain dict whose repr hides the values, so
-    that a node logging its context or a traceback printing locals shows no secret."""
+    that a node logging its context or a traceback printing locals shows no secret.
+
+    :meth:`scrub` masks the secret values in what a node produced (output, error, log
+    lines) before the engine stores it: a careless node that returns or logs its token
+    stores ``[redacted]``.
+    """
+
+    def __init__(self, data: dict[str, Any], secret_fields: tuple[str, ...] | None = None) -> None:
+        super().__init__(data)
+        # Type unknown: every text field counts as secret.
+        names = self.keys() if secret_fields is None else secret_fields
+        values = {str(data[n]) for n in names if isinstance(data.get(n), (str, int)) and not isinstance(data[n], bool)}
+        # Longest first, so that a secret containing another is masked whole; very short
+        # values are left alone (masking "eu" everywhere would garble any output).
+        self._masked = sorted((v for v in values if len(v) >= MIN_MASKED_CHARS), key=len, reverse=True)
 
     def __repr__(self) -> str:
         return "Secrets({" + ", ".join(f"{k!r}: '***'" for k in self) + "})"
 
     __str__ = __repr__
+
+    def scrub(self, value: Any) -> Any:
+        """A copy of JSON-like ``value`` with every secret value, in any string or key at
+        any depth, replaced by ``[redacted]``."""
+        if isinstance(value, str):
+            for secret in self._masked:
+                value = value.replace(secret, REDACTED)
+            return value
+        if isinstance(value, dict):
+            return {self.scrub(k): self.scrub(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.scrub(v) for v in value]
+        return value
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -221,7 +250,8 @@ def decrypt_for_run(owner_id: int, credential_id: Any, expected_type: str) -> Se
     if credential.type != expected_type:
         raise CredentialError(f"Credential {credential_id} ({credential.name!r}) is of type {credential.type!r}; "
                               f"this node needs a credential of type {expected_type!r}.")
+    cred_type = get_credential_type(credential.type)
     try:
-        return Secrets(_open(credential))
+        return Secrets(_open(credential), cred_type.secret_fields if cred_type else None)
     except CryptoError as exc:
         raise CredentialError(f"Credential {credential_id} ({credential.name!r}) cannot be decrypted: {exc}.") from None

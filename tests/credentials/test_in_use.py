@@ -121,3 +121,21 @@ def test_credential_problems_name_the_node_and_param_of_a_bad_reference(app, use
         "theirs": {"credential": [f"Credential {theirs} does not exist."]},
         "typed": {"credential": [f"Credential {wrong_type} ('acme') is of type 'acme_test'; this node needs 'acme_dist'."]},
     }
+
+
+def test_scrub_masks_the_secret_values_in_what_a_node_produced(app, user):
+    cid = make_credential(user, data={"token": TOKEN, "workspace": "ops"}, type_="acme_dist")["id"]
+    with app.app_context():
+        secrets = decrypt_for_run(owner_id(app, cid), cid, "acme_dist")
+    produced = {"echo": TOKEN, "header": f"Bearer {TOKEN}", TOKEN: [1, {"deep": f"x{TOKEN}x"}], "workspace": "ops", "n": 3}
+    assert secrets.scrub(produced) == {
+        "echo": "[redacted]", "header": "Bearer [redacted]", "[redacted]": [1, {"deep": "x[redacted]x"}],
+        "workspace": "ops", "n": 3,  # a non-secret field's value is left as it is
+    }
+    assert secrets.scrub(f"failed with {TOKEN}") == "failed with [redacted]"
+
+
+def test_scrub_without_the_type_masks_every_text_field_but_short_ones():
+    secrets = Secrets({"user": "alice-admin", "pin": 123456, "region": "eu", "on": True})
+    assert secrets.scrub("alice-admin 123456 eu True") == "[redacted] [redacted] eu True"
+    assert Secrets({"a": "secret-one", "b": "secret-one-longer"}).scrub("secret-one-longer") == "[redacted]"

@@ -55,7 +55,9 @@ class AcmeSend(Node):
     params_schema = AcmeSendParams
 
     def execute(self, ctx: Any, params: dict[str, Any], input: Any) -> Any:
-        """Report whether a credential reached the node; log it as a careless author would."""
-        ctx.log.info("using credential %s (%r)", ctx.credential, ctx.credential)
+        """Report whether a credential reached the node; log and echo its token as a
+        careless author would (the engine must mask it before storing anything)."""
+        token = (ctx.credential or {}).get("token")
+        ctx.log.info("using credential %s (%r), token %s", ctx.credential, ctx.credential, token)
         return {"channel": params["channel"], "has_credential": bool(ctx.credential),
-                "fields": sorted(ctx.credential or ())}
+                "fields": sorted(ctx.credential or ()), "echo": f"Bearer {token}"}
