@@ -32,10 +32,11 @@ $(DIST)/index.html: $(FRONTEND)/node_modules/.package-lock.json $(FRONTEND_SOURC
 
 dashboard: $(DIST)/index.html
 
-## run: the dashboard and the API on the embedded default (SQLite + in-process worker) at http://127.0.0.1:5000
+## run: the dashboard and the API on the embedded default (SQLite + in-process worker) at http://127.0.0.1:5000;
+## `flask serve` starts the worker and the ticker in the web process (automateos/serve.py)
 run: install dashboard
 	$(BIN)/flask --app wsgi db upgrade
-	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+	$(BIN)/flask --app wsgi serve --host 127.0.0.1 --port 5000
 
 ## test: the whole suite on the embedded default, then again on PostgreSQL + Redis when
 ## DATABASE_URL and REDIS_URL are set (CI sets them: see .ci/run); then the dashboard's

@@ -18,11 +18,7 @@ from sqlalchemy.engine import Engine
 
 from config import Config, ProductionConfig, config_from_env
 
-# workflows before engine while the engine's runner still imports workflows.models: the
-# other order enters workflows (its views, then the engine's service) from inside the
-# runner's own import. tests/test_package_map.py lists that edge as known.
-from . import workflows  # isort: skip
-from . import auth, dashboard, engine, errors, events, logs, nodes, proxy, routing
+from . import auth, dashboard, engine, errors, events, logs, nodes, proxy, routing, workflows
 from .extensions import api, db, jwt, limiter, migrate
 from .serve import serve_command
 
