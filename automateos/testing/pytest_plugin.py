@@ -1,7 +1,10 @@
 """The author's kit as pytest fixtures: ``run_node`` and ``check_node_contract``.
 
-Installed with AutomateOS (a ``pytest11`` entry point), so a plugin's tests just name the
-fixtures; elsewhere, ``-p automateos.testing.pytest_plugin`` loads it.
+A plugin's ``conftest.py`` (next to its pyproject.toml) loads it with
+``pytest_plugins = ["automateos.testing.pytest_plugin"]``, or ``pytest -p
+automateos.testing.pytest_plugin``. It is not auto-loaded (no ``pytest11`` entry point):
+that would import the whole application, and read its configuration, in every pytest run
+of the environment, before a suite's own conftest could set its environment.
 """
 from __future__ import annotations
 

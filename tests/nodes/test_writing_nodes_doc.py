@@ -94,11 +94,12 @@ def test_the_guide_example_works_as_written(tmp_path: Path) -> None:
     installed, pass: a reader who follows the page gets a working node."""
     blocks = re.findall(r"```(\w+)\n(.*?)```", DOC.read_text(), re.DOTALL)
     pyproject = next(body for lang, body in blocks if lang == "toml")
-    node, tests = [body for lang, body in blocks if lang == "python"][:2]
+    node, conftest, tests = [body for lang, body in blocks if lang == "python"][:3]
     package = tmp_path / "automateos-greeting"
     (package / "automateos_greeting").mkdir(parents=True)
     (package / "tests").mkdir()
     (package / "pyproject.toml").write_text(pyproject)
+    (package / "conftest.py").write_text(conftest)
     (package / "automateos_greeting" / "__init__.py").write_text("")
     (package / "automateos_greeting" / "nodes.py").write_text(node)
     (package / "tests" / "test_nodes.py").write_text(tests)
@@ -106,7 +107,7 @@ def test_the_guide_example_works_as_written(tmp_path: Path) -> None:
     install_metadata(package / "pyproject.toml", site)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(package), str(ROOT)])}
 
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "automateos.testing.pytest_plugin", "tests"],
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "tests"],
                           cwd=package, env=env, capture_output=True, text=True, timeout=300)
 
     assert done.returncode == 0, done.stdout + done.stderr
