@@ -44,7 +44,7 @@ from dramatiq.brokers.redis import RedisBroker
 
 from stack import (BIN, RESULTS_DIR, ROOT, Service, api_session, clear_redis_namespace, exit_on_signals, production_env,
                    production_stack, save_workflow, shown, start_service, stop_services, wait_for_runs)
-from throughput import percentiles
+from throughput import percentiles, start_profilers, stop_profilers, top_frames
 
 PEER_DIR = ROOT.parent / "shared" / "peers"
 N8N_PORT = 5678
@@ -290,8 +290,16 @@ def measure_ours(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
         result["web"] = shown(stack.web_cmd).replace(f"127.0.0.1:{stack.port}", "127.0.0.1:PORT")
         paths = save_workflows(stack.base)
         print(f"ours: {result['web']} {result['web_env']} | {result['worker']}", flush=True)
-        result |= measure_side(stack.port, paths, args, lambda a: a.get("result", {}).get("n") == CHAIN_LENGTH + 1,
-                               run_dir)
+        # --profile: py-spy on web and worker over the warm-up and the wrk run (when_finished calls).
+        profilers = start_profilers(stack.services, run_dir, 3 + args.duration + 2, args.profile) if args.profile else []
+        try:
+            result |= measure_side(stack.port, paths, args,
+                                   lambda a: a.get("result", {}).get("n") == CHAIN_LENGTH + 1, run_dir, profilers)
+        finally:
+            stop_profilers(profilers)
+        if args.profile:
+            result["profile"] = {s.name: top_frames(run_dir / f"{s.name}.stacks") for s in stack.services}
+            print_profile(result["profile"])
         result["chain_steps"] = chain_steps_per_s(stack.db_url, stack.port, paths["chain_202"],
                                                   args.chain_throughput_runs)
         print(f"  long chain: {result['chain_steps']}", flush=True)
@@ -301,12 +309,15 @@ def measure_ours(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
 
 
 def measure_side(port: int, paths: dict[str, str], args: argparse.Namespace,
-                 chain_ok: Callable[[Any], bool], run_dir: Path) -> dict[str, Any]:
-    """The three client-side figures, the same for both systems."""
+                 chain_ok: Callable[[Any], bool], run_dir: Path,
+                 profilers: list[subprocess.Popen] | None = None) -> dict[str, Any]:
+    """The three client-side figures, the same for both systems (``profilers`` are stopped
+    once the wrk run is over)."""
     url = f"http://127.0.0.1:{port}{paths['transform']}"
     subprocess.run(["wrk", "-t", "1", "-c", "4", "-d", "3s", "-s", str(PEER_DIR / "post.lua"), url],
                    capture_output=True, timeout=60, check=True)  # warm-up: connections, caches, JIT
     out = {"wrk": run_wrk(url, args.connections, args.duration, run_dir)}
+    stop_profilers(profilers or [])
     print(f"  wrk: {out['wrk']}", flush=True)
     out["paced"] = paced(port, paths["transform"], args.rate, args.paced_seconds)
     print(f"  paced: {out['paced']}", flush=True)
@@ -425,6 +436,15 @@ def report(ours: dict[str, Any], n8n: dict[str, Any] | None) -> list[tuple[str, 
     return rows
 
 
+def print_profile(profile: dict[str, Any], limit: int = 15) -> None:
+    """The hottest frames of each profiled service (share of samples)."""
+    for name, tops in profile.items():
+        for kind in ("self", "inclusive"):
+            print(f"\n{name}, {kind}:")
+            for frame, share in tops.get(kind, [])[:limit]:
+                print(f"  {100 * share:5.1f}%  {frame}")
+
+
 def print_table(rows: list[tuple[str, str, str, str]]) -> None:
     """The figures as a Markdown table (ratio: ours over n8n, higher is better for us)."""
     print("\n| figure | AutomateOS | n8n 1.123.81 | ratio (ours better > 1) |\n| --- | ---: | ---: | ---: |")
@@ -455,6 +475,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--namespace", default="automateos-bench-vs-n8n", help="our AUTOMATEOS_REDIS_NAMESPACE")
     p.add_argument("--n8n-dir", default=os.environ.get("N8N_DIR", str(Path(tempfile.gettempdir(), "peers", "n8n"))),
                    help="where setup.sh installs n8n (setup.sh's own default unless $N8N_DIR)")
+    p.add_argument("--profile", choices=("cpu", "wall"), help="py-spy on our web and worker during the wrk run "
+                   "(cpu: the thread holding the GIL; wall: every thread)")
     p.add_argument("--label", default="", help="free text stored in the JSON result")
     args = p.parse_args(argv)
     if args.database in ("test", "postgres") or not args.database.isidentifier():
