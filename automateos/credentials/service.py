@@ -129,12 +129,14 @@ def _credential_type(name: str) -> type[CredentialType]:
 
 
 def validate_data(cred_type: type[CredentialType], data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` loaded by the type's schema; 422 naming each bad field otherwise."""
+    """``data`` loaded by the type's schema (defaults filled in) and dumped back to JSON
+    (a date field is stored as its text); 422 naming each bad field otherwise."""
+    schema = cred_type.fields_schema()
     try:
-        loaded = cred_type.fields_schema().load(data, unknown=RAISE)
+        loaded = schema.load(data, unknown=RAISE)
     except ValidationError as err:
         abort(422, message="Invalid credential data.", errors={"json": {"data": err.normalized_messages()}})
-    return loaded
+    return schema.dump(loaded)
 
 
 def create(owner_id: int, name: str, type_name: str, data: dict[str, Any]) -> Credential:
@@ -151,8 +153,6 @@ def update(credential: Credential, changes: dict[str, Any]) -> Credential:
     """Rename and/or change fields. ``data`` is merged into the stored fields (a field
     left out keeps its value, so a secret need not be sent again; ``null`` removes one),
     and the result is validated as a whole. The type never changes."""
-    if "name" in changes:
-        credential.name = changes["name"]
     if "data" in changes:
         cred_type = _credential_type(credential.type)
         try:
@@ -162,6 +162,8 @@ def update(credential: Credential, changes: dict[str, Any]) -> Credential:
         merged = {**current, **changes["data"]}
         loaded = validate_data(cred_type, {k: v for k, v in merged.items() if v is not None})
         credential.ciphertext, credential.key_id = current_keyring().seal(credential.owner_id, credential.type, loaded)
+    if "name" in changes:
+        credential.name = changes["name"]
     db.session.commit()
     return credential
 

@@ -56,6 +56,7 @@ class AcmeFields(Schema):
     api_key = fields.String(required=True, validate=validate.Length(min=8))
     region = fields.String(load_default="eu", validate=validate.OneOf(("eu", "us")))
     port = fields.Integer(validate=validate.Range(min=1, max=65535))
+    expires = fields.Date()
 
 
 class AcmeKey(CredentialType):

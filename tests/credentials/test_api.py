@@ -30,6 +30,11 @@ def test_create_shows_non_secret_values_and_which_secrets_are_set(user):
     no_secret_in(resp, ACME_SECRET)
 
 
+def test_a_field_of_a_type_json_cannot_hold_is_stored_as_its_json_form(user):
+    body = make_credential(user, data={**ACME_DATA, "expires": "2027-01-31"})
+    assert body["data"]["expires"] == "2027-01-31"
+
+
 def test_no_response_of_any_endpoint_holds_a_secret(user):
     created = make_credential(user)
     cid = created["id"]
