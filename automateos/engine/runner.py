@@ -77,11 +77,13 @@ class StepLimits:
 
     @classmethod
     def of(cls, node_cls: type, node_def: dict[str, Any]) -> "StepLimits":
-        return cls(
-            max_retries=int(node_def.get("max_retries", node_cls.max_retries)),
-            retry_backoff=float(node_def.get("retry_backoff", node_cls.retry_backoff)),
-            timeout_seconds=float(node_def.get("timeout_seconds", node_cls.timeout_seconds)),
-        )
+        def given(name: str) -> Any:
+            # Absent or null (stored before saves refused null): the node type's default.
+            value = node_def.get(name)
+            return getattr(node_cls, name) if value is None else value
+
+        return cls(max_retries=int(given("max_retries")), retry_backoff=float(given("retry_backoff")),
+                   timeout_seconds=float(given("timeout_seconds")))
 
     def backoff(self, attempt: int) -> float:
         """Exponential backoff with jitter before retry number ``attempt``."""
@@ -104,6 +106,7 @@ class Claim:
     scope: dict[str, Any]
     # The locked run, when the step goes on in the claiming transaction (it only computes).
     run: RunState | None = None
+    node_cls: type | None = None
     # Steps recorded by the segment this claim started, in order.
     ran: list[str] = field(default_factory=list)
     # The run's row as the segment committed it.
@@ -224,7 +227,7 @@ def _step_input(run: RunState, node_id: str) -> Any:
     if not incoming:
         return run.log.payload
     delivered = {e.source: run.outputs.get(e.source) for e in incoming if edge_state(e, run.steps) == DELIVERED}
-    if get_node_type(graph.nodes[node_id]["type"]).joins_branches:
+    if run.node_type(node_id).joins_branches:
         return delivered
     return next(iter(delivered.values()), None)
 
@@ -253,7 +256,7 @@ def claim_step(log_id: int, node_id: str) -> Claim | None:
         run.write()
         db.session.commit()
         return None
-    blocking = get_node_type(step.type).blocking
+    blocking = run.node_type(node_id).blocking
     claim = _begin(run, node_id, now, leased=blocking)
     if blocking:
         run.write()
@@ -288,14 +291,15 @@ def _begin(run: RunState, node_id: str, now: Any, *, leased: bool) -> Claim:
         "trigger": run.outputs.get(run.trigger_id, log.payload),
         "execution": {"id": log.id, "workflow_id": log.workflow_id, "started_at": log.started_at.isoformat()},
     }
-    limits = StepLimits.of(get_node_type(step.type), node_def)
-    return Claim(log.id, log.workflow_id, node_id, step.id, graph, node_def, step.attempts, limits, scope)
+    node_cls = run.node_type(node_id)
+    return Claim(log.id, log.workflow_id, node_id, step.id, graph, node_def, step.attempts,
+                 StepLimits.of(node_cls, node_def), scope, node_cls=node_cls)
 
 
 def execute_step(claim: Claim) -> Outcome:
     """Evaluate the params, run the node under its time limit and check that its output
     can be stored; no transaction is needed."""
-    node_cls = get_node_type(claim.node_def["type"])
+    node_cls = claim.node_cls or get_node_type(claim.node_def["type"])
     ctx = NodeContext(
         execution_id=claim.log_id, workflow_id=claim.workflow_id, node_id=claim.node_id,
         attempt=claim.attempt, settings={"HTTP_ALLOW_PRIVATE": current_app.config["HTTP_ALLOW_PRIVATE"]},
@@ -350,7 +354,7 @@ def _store_outcome(claim: Claim, outcome: Outcome, max_steps: int | None, max_se
     while not sends and len(ready) == 1 and len(claim.ran) < max_steps and time.monotonic() < deadline:
         # Exactly one successor is ready: if it only computes, it runs here and now.
         node_id = ready[0]
-        if get_node_type(run.steps[node_id].type).blocking or run.log.status in FINISHED_EXECUTION:
+        if run.node_type(node_id).blocking or run.log.status in FINISHED_EXECUTION:
             break
         now = utcnow()
         overdue = execution_overdue(run.log, now, node_id)

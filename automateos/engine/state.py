@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Column, Table, bindparam, select
 
 from ..extensions import db
+from ..nodes.registry import get_node_type
 from .graph import Graph
 from .models import ExecutionLog, StepLog
 
@@ -64,9 +65,19 @@ class RunState:
     outputs: dict[str, Any] = field(default_factory=dict)  # successful steps' outputs
     trigger_id: str | None = None  # the graph's root
 
+    types: dict[str, type] = field(default_factory=dict)  # node classes by type name, looked up once
+
     @property
     def id(self) -> int:
         return self.log.id
+
+    def node_type(self, node_id: str) -> type:
+        """The node class of a step (the registry is asked once per type and segment)."""
+        name = self.steps[node_id].type
+        cls = self.types.get(name)
+        if cls is None:
+            cls = self.types[name] = get_node_type(name)
+        return cls
 
     def write(self) -> None:
         """Write every changed value of the run and its steps (the transaction stays open)."""
