@@ -1,7 +1,6 @@
 """Starting executions: the one way a trigger (webhook, manual, schedule, retry) creates a run."""
 from __future__ import annotations
 
-import logging
 from typing import Any, Protocol
 
 from flask import current_app
@@ -10,6 +9,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..db_types import utcnow
 from ..extensions import db
+from .actors import send_steps
 from .graph import Graph
 from .models import FINISHED_EXECUTION, ExecutionLog
 from .progress import advance, fail_execution, finish_if_done
@@ -17,8 +17,6 @@ from .runner import Send
 from .state import RUN_COLUMNS, STEPS, Record, RunState
 from .status import announce_created, set_step_status
 from .storable import StepOutputTooLarge, UnstorableOutput, storable_output, storable_text
-
-logger = logging.getLogger(__name__)
 
 
 class RunnableWorkflow(Protocol):
@@ -123,17 +121,3 @@ def _trigger_output(trigger_id: str, payload: Any) -> tuple[Any, dict[str, Any] 
     except (UnstorableOutput, StepOutputTooLarge) as exc:
         return None, {"message": storable_text(str(exc)), "type": type(exc).__name__, "node_id": trigger_id,
                       "traceback": None}
-
-
-def send_steps(sends: list[Send]) -> None:
-    """Enqueue step messages; a failure is logged, not raised: the reconciler resends."""
-    from .actors import run_step  # the actor module imports the runner, which imports us
-
-    for send in sends:
-        try:
-            if send.delay_seconds:
-                run_step.send_with_options(args=(send.log_id, send.node_id), delay=int(send.delay_seconds * 1000))
-            else:
-                run_step.send(send.log_id, send.node_id)
-        except Exception:
-            logger.exception("could not enqueue step %s of execution %s", send.node_id, send.log_id)

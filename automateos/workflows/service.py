@@ -19,7 +19,8 @@ from ..engine.graph import InvalidDefinition, validate_definition
 from ..bus import EventIdTooOld, get_bus
 from ..engine.models import FINISHED_EXECUTION, ExecutionLog
 from ..engine.runner import Send, run_segment
-from ..engine.service import create_execution, send_steps, start_execution
+from ..engine.actors import send_steps
+from ..engine.service import create_execution, start_execution
 from ..errors import abort
 from ..extensions import db
 from ..nodes.registry import get_node_type

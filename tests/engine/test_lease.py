@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from automateos.engine.actors import run_step as run_step_actor
+from automateos.engine.actors import send_steps
 from automateos.engine.reconciler import reconcile
 from automateos.engine.runner import Outcome, Send, claim_step, record_step, run_step
-from automateos.engine.service import send_steps
 from automateos.db_types import utcnow
 from automateos.extensions import db
 from automateos.engine.models import StepLog

@@ -5,8 +5,7 @@ import time
 
 import pytest
 
-from automateos.engine.actors import run_step
-from automateos.engine.service import send_steps
+from automateos.engine.actors import run_step, send_steps
 from automateos.extensions import db
 from automateos.engine.models import ExecutionLog
 from tests.conftest import drain, wait_for_log, webhook_flow
