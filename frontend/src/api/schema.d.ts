@@ -721,10 +721,52 @@ export interface paths {
                 /** @description OK */
                 200: {
                     headers: {
+                        /** @description how many plugins were skipped (GET /api/nodes/problems) */
+                        "X-Node-Problems"?: number;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["NodeType"][];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/nodes/problems": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Plugins that failed to import, break the contract or claim a taken type: each
+         *     is skipped, never fatal.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PluginProblem"][];
                     };
                 };
                 default: components["responses"]["DEFAULT_ERROR"];
@@ -1224,6 +1266,44 @@ export interface components {
             email: string;
             password: string;
         };
+        Definition: {
+            /** @description absent: no edges */
+            edges?: components["schemas"]["DefinitionEdge"][];
+            nodes: components["schemas"]["DefinitionNode"][];
+        } & {
+            [key: string]: unknown;
+        };
+        DefinitionEdge: {
+            /** @description output port of the source (absent: main; the if node has true/false) */
+            output?: string;
+            /** @description id of the node the edge leaves */
+            source: string;
+            /** @description id of the node the edge enters */
+            target: string;
+        } & {
+            [key: string]: unknown;
+        };
+        DefinitionNode: {
+            id: string;
+            /** @description retries after a failed attempt; overrides the node type's default (absent: the default) */
+            max_retries?: number;
+            /** @description label the editor shows (a string) */
+            name?: unknown;
+            /** @description checked against the node type's params_schema (GET /api/nodes); a string param may be an expression {{ ... }}, then only its syntax is checked here */
+            params?: {
+                [key: string]: unknown;
+            };
+            /** @description where the editor draws the node ({x, y} in pixels); ignored by the engine */
+            position?: unknown;
+            /** @description seconds before the first retry, doubled each time; overrides the node type's default (absent: the default) */
+            retry_backoff?: number;
+            /** @description time limit of one attempt, in seconds; overrides the node type's default (absent: the default) */
+            timeout_seconds?: number;
+            /** @description a node type of GET /api/nodes */
+            type: string;
+        } & {
+            [key: string]: unknown;
+        };
         Error: {
             /** @description Error code */
             code?: number;
@@ -1341,12 +1421,17 @@ export interface components {
             /** @description waits on the network or a clock */
             blocking?: boolean;
             category?: string;
+            /** @description credential type its `credential` param takes (GET /api/credential-types), or null */
+            credential_type?: string | null;
             description?: string;
             /** @description takes several incoming edges (as merge) */
             joins_branches?: boolean;
             max_retries?: number;
             name?: string;
             outputs?: string[];
+            /** @description distribution that provides it */
+            package?: string | null;
+            package_version?: string | null;
             /** @description JSON Schema of the node's params */
             params_schema?: {
                 [key: string]: unknown;
@@ -1371,6 +1456,17 @@ export interface components {
             total?: number;
             /** @description Total number of pages. */
             total_pages?: number;
+        };
+        PluginProblem: {
+            message?: string;
+            package?: string | null;
+            package_version?: string | null;
+            /** @description import_error | contract_violation | duplicate */
+            status?: string;
+            /** @description module:Class it points to */
+            target?: string;
+            /** @description node type the entry point claims */
+            type?: string;
         };
         ReadyEvent: {
             /** @description the stream's position (also this event's id) */
@@ -1466,9 +1562,7 @@ export interface components {
             active?: boolean;
             /** Format: date-time */
             created_at?: string;
-            definition?: {
-                [key: string]: unknown;
-            };
+            definition?: components["schemas"]["Definition"];
             description?: string;
             id?: number;
             keep_failed_days?: number | null;
@@ -1486,10 +1580,7 @@ export interface components {
         WorkflowIn: {
             /** @default true */
             active: boolean;
-            /** @description nodes and edges, see DESIGN.md */
-            definition: {
-                [key: string]: unknown;
-            };
+            definition: components["schemas"]["Definition"];
             /** @default  */
             description: string;
             /**
@@ -1519,10 +1610,7 @@ export interface components {
         WorkflowPatch: {
             /** @default true */
             active: boolean;
-            /** @description nodes and edges, see DESIGN.md */
-            definition?: {
-                [key: string]: unknown;
-            };
+            definition?: components["schemas"]["Definition"];
             /** @default  */
             description: string;
             /**
