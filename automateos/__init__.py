@@ -1,9 +1,9 @@
 """AutomateOS: the Flask application factory.
 
-``create_app`` is pure: it reads only its config class, starts no thread and touches no
-process-wide state. Each package registers its own blueprints, CLI and actors in its
-``init_app``; the embedded worker and ticker start in ``flask serve`` (automateos/serve.py)
-or worker.py, never here.
+``create_app`` reads only its config class and starts nothing: no thread, no worker, no
+process-wide Dramatiq broker (each app has its own). Each package registers its own
+blueprints, CLI and actors in its ``init_app``; the embedded worker and ticker start in
+``flask serve`` (automateos/serve.py) or worker.py, never here.
 """
 from __future__ import annotations
 

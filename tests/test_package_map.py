@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from flask import Flask
 
 import automateos
 from automateos import create_app
 from automateos.engine.broker import get_broker, get_worker
 from config import TestConfig
+from tests.conftest import wait_for_log, webhook_flow
 
 PACKAGE = "automateos"
 ROOT = Path(automateos.__file__).resolve().parent
@@ -43,15 +43,6 @@ LAYER_OF = {node: index for index, (_, nodes) in enumerate(LAYERS) for node in n
 
 # Function-level imports of our own modules that a library forces, with the reason.
 ALLOWED_FUNCTION_IMPORTS: dict[tuple[str, str], str] = {}
-
-# Known upward edges (importer module, imported module), each with who removes it. Each
-# is an xfail(strict) case below: once the edge is gone that case passes, which fails the
-# run, and the entry (with its note) must be deleted.
-KNOWN_UPWARD: dict[tuple[str, str], str] = {}
-KNOWN_FUNCTION_IMPORTS: dict[tuple[str, str], str] = {
-    ("automateos.engine.service", "automateos.engine.actors"):
-        "h9engine: service.send_steps goes; service imports send_steps from actors at module level",
-}
 
 
 @dataclass(frozen=True)
@@ -90,9 +81,13 @@ def node_of(module: str) -> str:
 
 def imports_of(path: Path) -> Iterator[Import]:
     """The AutomateOS modules that ``path`` imports, with where."""
-    importer = module_name(path)
-    package = importer if path.name == "__init__.py" else importer.rpartition(".")[0]
-    tree = ast.parse(path.read_text(), str(path))
+    yield from imports_in(path.read_text(), module_name(path), is_package=path.name == "__init__.py")
+
+
+def imports_in(source_code: str, importer: str, is_package: bool = False) -> Iterator[Import]:
+    """The AutomateOS modules that module ``importer`` (of source ``source_code``) imports."""
+    package = importer if is_package else importer.rpartition(".")[0]
+    tree = ast.parse(source_code, importer)
 
     def visit(node: ast.AST, in_function: bool) -> Iterator[Import]:
         for child in ast.iter_child_nodes(node):
@@ -179,8 +174,14 @@ def cycles(imports: list[Import]) -> list[list[str]]:
 
 
 IMPORTS = all_imports()
-UPWARD = {imp.edge: imp for imp in IMPORTS
-          if LAYER_OF.get(node_of(imp.imported), -1) > LAYER_OF.get(node_of(imp.importer), len(LAYERS))}
+
+
+def goes_up(imp: Import) -> bool:
+    """True when ``imp`` imports a node on a higher layer than its importer's."""
+    return LAYER_OF.get(node_of(imp.imported), -1) > LAYER_OF.get(node_of(imp.importer), len(LAYERS))
+
+
+UPWARD = {imp.edge: imp for imp in IMPORTS if goes_up(imp)}
 IN_FUNCTIONS = {imp.edge: imp for imp in IMPORTS if imp.in_function}
 
 
@@ -194,32 +195,20 @@ def test_every_package_and_module_is_on_the_map():
 def test_imports_only_go_down_the_map():
     upward = [f"{imp.importer}:{imp.line} imports {imp.imported} "
               f"({node_of(imp.importer)} is below {node_of(imp.imported)})"
-              for edge, imp in sorted(UPWARD.items()) if edge not in KNOWN_UPWARD]
+              for imp in UPWARD.values()]
     assert not upward, "\n".join(upward) + "\n\n" + render_map(IMPORTS)
 
 
 def test_no_cycle_between_packages():
-    known = {(node_of(a), node_of(b)) for a, b in KNOWN_UPWARD}
-    remaining = [imp for imp in IMPORTS if (node_of(imp.importer), node_of(imp.imported)) not in known]
-    found = cycles(remaining)
+    found = cycles(IMPORTS)
     assert not found, f"import cycles between {found}\n\n{render_map(IMPORTS)}"
 
 
 def test_no_automateos_import_inside_a_function():
     hidden = [f"{imp.importer}:{imp.line} imports {imp.imported} inside a function"
               for edge, imp in sorted(IN_FUNCTIONS.items())
-              if edge not in ALLOWED_FUNCTION_IMPORTS and edge not in KNOWN_FUNCTION_IMPORTS]
+              if edge not in ALLOWED_FUNCTION_IMPORTS]
     assert not hidden, "\n".join(hidden) + "\n\n" + render_map(IMPORTS)
-
-
-@pytest.mark.parametrize("edge", [
-    pytest.param(edge, id=f"{edge[0]}->{edge[1]}", marks=pytest.mark.xfail(strict=True, reason=note))
-    for edge, note in {**KNOWN_UPWARD, **KNOWN_FUNCTION_IMPORTS}.items()
-])
-def test_known_edge_is_gone(edge: tuple[str, str]):
-    # Fails (xfail) while the edge exists; passes once it is gone, and strict makes that
-    # pass a failure: delete the edge from KNOWN_UPWARD / KNOWN_FUNCTION_IMPORTS then.
-    assert edge not in UPWARD and edge not in IN_FUNCTIONS
 
 
 def test_the_map_sees_imports_of_every_kind():
@@ -231,11 +220,22 @@ def test_the_map_sees_imports_of_every_kind():
     assert not found[("automateos.engine.actors", "automateos.engine.broker")].in_function
 
 
-def test_building_an_app_starts_no_worker_and_no_thread(app: Flask):
-    # The suite's app has its worker (conftest starts it); a second app built beside it
-    # has its own broker and starts nothing, and the suite's actors stay the suite's.
+def test_the_map_sees_an_import_inside_a_function():
+    source = "import os\n\ndef later():\n    from ..workflows import models\n    return models\n"
+    found = list(imports_in(source, "automateos.engine.example"))
+    assert [(imp.imported, imp.in_function) for imp in found] == [("automateos.workflows.models", True)]
+    assert goes_up(found[0])
+
+
+def test_building_an_app_starts_no_worker_and_no_thread(app: Flask, client, user):
+    # Given the suite's app and its worker (conftest starts it)
     before = {thread.ident for thread in threading.enumerate()}
+    # When a second app is built beside it
     other = create_app(TestConfig)
+    # Then nothing started, the new app has a broker of its own and no worker
     assert {thread.ident for thread in threading.enumerate()} <= before
     assert get_worker(other) is None and get_broker(other) is not get_broker(app)
-    assert get_worker(app) is not None
+    # And the suite's runs still reach the suite's worker
+    workflow = user.create_workflow(webhook_flow({"id": "t", "type": "transform", "params": {"fields": {"x": "1"}}}))
+    log_id = client.post(f"/api/hooks/{workflow['webhook_url'].rsplit('/', 1)[1]}", json={}).get_json()["log_id"]
+    assert wait_for_log(app, user, log_id)["status"] == "success"

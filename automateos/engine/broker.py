@@ -116,11 +116,6 @@ def get_broker(app: Flask | None = None) -> dramatiq.Broker:
     return (app or current_app).extensions[BROKER_EXTENSION]
 
 
-def is_embedded(app: Flask | None = None) -> bool:
-    """True when ``app``'s runs can only be executed by a worker inside this process."""
-    return isinstance(get_broker(app), StubBroker)
-
-
 def start_worker(app: Flask, threads: int) -> Worker:
     """Start (once per app) a Worker that consumes ``app``'s broker in threads of this
     process: the embedded mode's only worker, and the tests' real Worker on Redis."""
