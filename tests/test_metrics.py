@@ -173,7 +173,8 @@ def test_counters_add_up_across_gunicorn_and_dramatiq_processes(tmp_path: Path, 
                              timeout=30).status_code == 201
         token = requests.post(f"{base}/api/auth/login", json={"email": email, "password": "a long password"},
                               timeout=30).json()["access_token"]
-        definition = webhook_flow({"id": "shape", "type": "transform", "params": {"fields": {"n": "{{ input.body.n }}"}}})
+        shape = {"id": "shape", "type": "transform", "params": {"fields": {"n": "{{ input.body.n }}"}}}
+        definition = webhook_flow(shape)
         created = requests.post(f"{base}/api/workflows", json={"name": "metrics", "definition": definition},
                                 headers={"Authorization": f"Bearer {token}"}, timeout=30)
         assert created.status_code == 201, created.text

@@ -16,7 +16,8 @@ from flask import Flask
 from automateos import create_app, security_headers
 from config import BASE_DIR, TestConfig
 
-INDEX = "<!doctype html><html><body><div id=root></div><script type=module src=/assets/index-1.js></script></body></html>"
+INDEX = ("<!doctype html><html><body><div id=root></div>"
+         "<script type=module src=/assets/index-1.js></script></body></html>")
 ADMIN = "https://admin.example.com"
 
 

@@ -61,7 +61,8 @@ def test_dockerfile_runtime_is_slim_python_as_a_user():
     users = runtime.all("USER")
     assert users and users[-1].args not in ("root", "0"), "the runtime runs as root"
     user = users[-1].args.split(":")[0]
-    assert any(f" {user}" in i.args and "useradd" in i.args for i in runtime.all("RUN")), f"user {user} is never created"
+    created = any(f" {user}" in i.args and "useradd" in i.args for i in runtime.all("RUN"))
+    assert created, f"user {user} is never created"
     # USER comes before the command, so the command runs as that user.
     assert users[-1].line < runtime.all("CMD")[-1].line
 
