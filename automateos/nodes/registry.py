@@ -279,12 +279,17 @@ def _load(ep: EntryPoint) -> PluginEntry:
     return PluginEntry(ep.name, ep.value, package, version, Status.LOADED, node_class=cls)
 
 
+@lru_cache(maxsize=1)
+def _environment_selection() -> tuple[str | None, str | None]:
+    """``AUTOMATEOS_NODES_ENABLED`` / ``_DISABLED``, read once (the runner asks per step)."""
+    return os.environ.get("AUTOMATEOS_NODES_ENABLED"), os.environ.get("AUTOMATEOS_NODES_DISABLED")
+
+
 def _raw_selection() -> tuple[Any, Any]:
     """The allow- and deny-lists as configured: the app's ``NODES_ENABLED`` /
     ``NODES_DISABLED`` inside an app, else the ``AUTOMATEOS_NODES_ENABLED`` / ``_DISABLED``
     environment; a list becomes a tuple (a cache key)."""
-    enabled = os.environ.get("AUTOMATEOS_NODES_ENABLED")
-    disabled = os.environ.get("AUTOMATEOS_NODES_DISABLED")
+    enabled, disabled = _environment_selection()
     if has_app_context():
         enabled = current_app.config.get("NODES_ENABLED", enabled)
         disabled = current_app.config.get("NODES_DISABLED", disabled)
@@ -303,8 +308,10 @@ def registry() -> NodeRegistry:
 
 
 def clear_cache() -> None:
-    """Forget what was discovered (tests, or after installing a package in a shell)."""
+    """Forget what was discovered and the environment read (tests, or after installing a
+    package in a shell)."""
     _registry.cache_clear()
+    _environment_selection.cache_clear()
 
 
 def load_node_types() -> dict[str, type[Node]]:
