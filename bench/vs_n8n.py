@@ -44,7 +44,7 @@ from dramatiq.brokers.redis import RedisBroker
 
 from stack import (BIN, RESULTS_DIR, ROOT, Service, api_session, clear_redis_namespace, exit_on_signals, production_env,
                    production_stack, save_workflow, shown, start_service, stop_services, wait_for_runs)
-from throughput import percentiles, start_profilers, stop_profilers, top_frames
+from throughput import cpu_snapshot, cpu_used, percentiles, start_profilers, stop_profilers, top_frames
 
 PEER_DIR = ROOT.parent / "shared" / "peers"
 N8N_PORT = 5678
@@ -290,13 +290,14 @@ def measure_ours(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
         result["web"] = shown(stack.web_cmd).replace(f"127.0.0.1:{stack.port}", "127.0.0.1:PORT")
         paths = save_workflows(stack.base)
         print(f"ours: {result['web']} {result['web_env']} | {result['worker']}", flush=True)
-        # --profile: py-spy on web and worker over the warm-up and the wrk run (when_finished calls).
-        profilers = start_profilers(stack.services, run_dir, 3 + args.duration + 2, args.profile) if args.profile else []
+        probe = WrkProbe(stack.services, args.database, args, run_dir)
         try:
             result |= measure_side(stack.port, paths, args,
-                                   lambda a: a.get("result", {}).get("n") == CHAIN_LENGTH + 1, run_dir, profilers)
+                                   lambda a: a.get("result", {}).get("n") == CHAIN_LENGTH + 1, run_dir, probe)
         finally:
-            stop_profilers(profilers)
+            probe.stop()
+        result["wrk"]["cpu_ms_per_call"] = probe.cpu_ms_per_call(result.get("wrk", {}))
+        print(f"  CPU per when_finished call (ms): {result['wrk']['cpu_ms_per_call']}", flush=True)
         if args.profile:
             result["profile"] = {s.name: top_frames(run_dir / f"{s.name}.stacks") for s in stack.services}
             print_profile(result["profile"])
@@ -308,16 +309,58 @@ def measure_ours(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
     return result
 
 
+class WrkProbe:
+    """Around our wrk run: the CPU each part of the stack used (web, worker, PostgreSQL's
+    backends of our database, Redis), and with ``--profile`` py-spy on web and worker.
+
+    CPU per call holds up on a shared machine far better than req/s does (a process is
+    charged only while it runs), and 2 cores / CPU per call is the req/s the platform
+    could reach on this box with nothing else running. Web and worker are exactly ours;
+    "postgres" counts the server's own processes too (WAL writer...) and "redis" the whole
+    server, so on a shared machine both are upper bounds.
+    """
+
+    def __init__(self, services: list[Service], database: str, args: argparse.Namespace, run_dir: Path) -> None:
+        self.services, self.database, self.args, self.run_dir = services, database, args, run_dir
+        self.groups = {s.name: s.pgid for s in services}
+        self.profilers: list[subprocess.Popen] = []
+        self.before: dict[int, tuple[str, int]] = {}
+        self.used: dict[str, float] | None = None
+
+    def start(self) -> None:
+        if self.args.profile and self.database == self.args.database:  # ours only
+            self.profilers = start_profilers(self.services, self.run_dir, self.args.duration + 2, self.args.profile)
+        self.before = cpu_snapshot(self.groups, self.database)
+
+    def stop(self) -> None:
+        if self.used is None and self.before:
+            self.used = cpu_used(self.before, cpu_snapshot(self.groups, self.database))
+        stop_profilers(self.profilers)
+        self.profilers = []
+
+    def cpu_ms_per_call(self, wrk: dict[str, Any]) -> dict[str, float] | None:
+        """CPU milliseconds per answered call, by part, and their sum."""
+        calls = sum(wrk.get("statuses", {}).values())
+        if not self.used or not calls:
+            return None
+        per = {part: round(1000 * seconds / calls, 2) for part, seconds in sorted(self.used.items())}
+        per["total"] = round(sum(per.values()), 2)
+        per["ceiling_req_per_s_on_all_cores"] = round((os.cpu_count() or 1) * 1000 / per["total"], 1)
+        return per
+
+
 def measure_side(port: int, paths: dict[str, str], args: argparse.Namespace,
-                 chain_ok: Callable[[Any], bool], run_dir: Path,
-                 profilers: list[subprocess.Popen] | None = None) -> dict[str, Any]:
-    """The three client-side figures, the same for both systems (``profilers`` are stopped
-    once the wrk run is over)."""
+                 chain_ok: Callable[[Any], bool], run_dir: Path, probe: WrkProbe | None = None) -> dict[str, Any]:
+    """The three client-side figures, the same for both systems (``probe`` is started after
+    the warm-up and stopped once the wrk run is over)."""
     url = f"http://127.0.0.1:{port}{paths['transform']}"
     subprocess.run(["wrk", "-t", "1", "-c", "4", "-d", "3s", "-s", str(PEER_DIR / "post.lua"), url],
                    capture_output=True, timeout=60, check=True)  # warm-up: connections, caches, JIT
+    if probe:
+        probe.start()
     out = {"wrk": run_wrk(url, args.connections, args.duration, run_dir)}
-    stop_profilers(profilers or [])
+    if probe:
+        probe.stop()
     print(f"  wrk: {out['wrk']}", flush=True)
     out["paced"] = paced(port, paths["transform"], args.rate, args.paced_seconds)
     print(f"  paced: {out['paced']}", flush=True)
@@ -383,7 +426,15 @@ def measure_n8n(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
                            stderr=subprocess.STDOUT, timeout=900, stdin=subprocess.DEVNULL)
         paths = {"transform": "/webhook/bench", "chain": "/webhook/chain40"}
         print("n8n 1.123.81 on :5678", flush=True)
-        return measure_side(N8N_PORT, paths, args, lambda a: (a[0] if isinstance(a, list) else a).get("n") == CHAIN_LENGTH + 1, run_dir)
+        # setup.sh started n8n with setsid: its pid leads the group its workers are in.
+        probe = WrkProbe([Service("n8n", _Adopted(int(pid_file.read_text())), n8n_dir / "n8n.log")], "n8n", args,
+                         run_dir)
+        result = measure_side(N8N_PORT, paths, args,
+                              lambda a: (a[0] if isinstance(a, list) else a).get("n") == CHAIN_LENGTH + 1, run_dir,
+                              probe)
+        result["wrk"]["cpu_ms_per_call"] = probe.cpu_ms_per_call(result["wrk"])
+        print(f"  CPU per when_finished call (ms): {result['wrk']['cpu_ms_per_call']}", flush=True)
+        return result
     finally:
         if pid_file.exists():  # setup.sh started it with setsid: its pid leads its own group
             pid = int(pid_file.read_text())
@@ -417,6 +468,9 @@ def report(ours: dict[str, Any], n8n: dict[str, Any] | None) -> list[tuple[str, 
     def f(v: float | None, unit: str) -> str:
         return "-" if v is None else f"{v:,.1f}{unit}"
 
+    def cpu(side: dict[str, Any]) -> float | None:
+        return (side["wrk"].get("cpu_ms_per_call") or {}).get("total")
+
     n = n8n or {"wrk": {}, "paced": {}, "chain": {}}
     rows = [
         ("webhook->transform when_finished, wrk -c20 15s: req/s (goal >= 4x)",
@@ -424,6 +478,8 @@ def report(ours: dict[str, Any], n8n: dict[str, Any] | None) -> list[tuple[str, 
          ratio(ours["wrk"]["req_per_s"], n["wrk"].get("req_per_s"))),
         ("  same run: p99", f(ours["wrk"]["p99_ms"], " ms"), f(n["wrk"].get("p99_ms"), " ms"),
          ratio(n["wrk"].get("p99_ms"), ours["wrk"]["p99_ms"])),
+        ("  same run: CPU ms per call, all parts (upper bound)", f(cpu(ours), " ms"), f(cpu(n), " ms"),
+         ratio(cpu(n), cpu(ours))),
         ("p99 at a paced 100 req/s (goal < 100 ms)", f(ours["paced"]["p99_ms"], " ms"),
          f(n["paced"].get("p99_ms"), " ms"), ratio(n["paced"].get("p99_ms"), ours["paced"]["p99_ms"])),
         ("40-transform chain, median of 15 (goal < 100 ms, <= n8n)", f(ours["chain"]["median_ms"], " ms"),
