@@ -23,12 +23,15 @@ import threading
 
 wsgi_app = "wsgi:app"
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
-# One worker per core of a 2-core box, gevent: a when_finished call waits as a greenlet;
-# measured with bench/vs_n8n.py (docs/decisions.md).
+# One worker per core of a 2-core box: since issue 9 a when_finished call runs its first
+# segment here, ~10-14 ms of this process's CPU per call against ~0.2 ms on the dramatiq
+# worker (bench/vs_n8n.py), so the web is CPU-bound; three workers measured no better
+# (docs/decisions.md, "Engine process model").
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gevent")
-# gevent: open connections per worker, streams included. gthread: threads per worker,
-# and every open stream occupies one.
+# gevent: open connections per worker, streams included (bench/sse.py held 1,000 streams
+# on two workers; a waiting greenlet costs a few KB). gthread: threads per worker, and
+# every open stream occupies one.
 worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "2000"))
 threads = int(os.environ.get("GUNICORN_THREADS", "600"))
 backlog = 2048
