@@ -460,7 +460,8 @@ class _Adopted:
 
 # -- report -----------------------------------------------------------------------------------------
 
-def report(ours: dict[str, Any], n8n: dict[str, Any] | None) -> list[tuple[str, str, str, str]]:
+def report(ours: dict[str, Any], n8n: dict[str, Any] | None,
+           args: argparse.Namespace) -> list[tuple[str, str, str, str]]:
     """Rows of (figure, ours, n8n, ratio) and the goal each ratio is held to."""
     def ratio(a: float | None, b: float | None) -> str:
         return f"{a / b:.2f}x" if a and b else "-"
@@ -473,16 +474,16 @@ def report(ours: dict[str, Any], n8n: dict[str, Any] | None) -> list[tuple[str, 
 
     n = n8n or {"wrk": {}, "paced": {}, "chain": {}}
     rows = [
-        ("webhook->transform when_finished, wrk -c20 15s: req/s (goal >= 4x)",
+        (f"webhook->transform when_finished, wrk -c{args.connections} {args.duration}s: req/s (goal >= 4x)",
          f(ours["wrk"]["req_per_s"], ""), f(n["wrk"].get("req_per_s"), ""),
          ratio(ours["wrk"]["req_per_s"], n["wrk"].get("req_per_s"))),
         ("  same run: p99", f(ours["wrk"]["p99_ms"], " ms"), f(n["wrk"].get("p99_ms"), " ms"),
          ratio(n["wrk"].get("p99_ms"), ours["wrk"]["p99_ms"])),
         ("  same run: CPU ms per call, all parts (upper bound)", f(cpu(ours), " ms"), f(cpu(n), " ms"),
          ratio(cpu(n), cpu(ours))),
-        ("p99 at a paced 100 req/s (goal < 100 ms)", f(ours["paced"]["p99_ms"], " ms"),
+        (f"p99 at a paced {args.rate:g} req/s (goal < 100 ms at 100)", f(ours["paced"]["p99_ms"], " ms"),
          f(n["paced"].get("p99_ms"), " ms"), ratio(n["paced"].get("p99_ms"), ours["paced"]["p99_ms"])),
-        ("40-transform chain, median of 15 (goal < 100 ms, <= n8n)", f(ours["chain"]["median_ms"], " ms"),
+        (f"40-transform chain, median of {args.chain_runs} (goal < 100 ms, <= n8n)", f(ours["chain"]["median_ms"], " ms"),
          f(n["chain"].get("median_ms"), " ms"), ratio(n["chain"].get("median_ms"), ours["chain"]["median_ms"])),
         ("long chain steps/s vs Dramatiq no-op msgs/s (goal >= 50%)", f(ours["chain_steps"]["steps_per_s"], ""),
          f(ours["floor"]["messages_per_s"], " (floor)"),
@@ -551,7 +552,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"commit {commit}, load average {os.getloadavg()}", flush=True)
     ours = measure_ours(args, run_dir)
     n8n = None if args.skip_n8n else measure_n8n(args, run_dir)
-    rows = report(ours, n8n)
+    rows = report(ours, n8n, args)
     print_table(rows)
     print(f"\nload average at the end {os.getloadavg()}; cores {os.cpu_count()}")
     out = RESULTS_DIR / f"vs_n8n-{stamp}.json"
