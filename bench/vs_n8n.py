@@ -320,8 +320,10 @@ class WrkProbe:
     server, so on a shared machine both are upper bounds.
     """
 
-    def __init__(self, services: list[Service], database: str, args: argparse.Namespace, run_dir: Path) -> None:
+    def __init__(self, services: list[Service], database: str, args: argparse.Namespace, run_dir: Path,
+                 uses_redis: bool = True) -> None:
         self.services, self.database, self.args, self.run_dir = services, database, args, run_dir
+        self.uses_redis = uses_redis  # n8n (regular mode) does not: other users' Redis CPU is not its
         self.groups = {s.name: s.pgid for s in services}
         self.profilers: list[subprocess.Popen] = []
         self.before: dict[int, tuple[str, int]] = {}
@@ -335,6 +337,8 @@ class WrkProbe:
     def stop(self) -> None:
         if self.used is None and self.before:
             self.used = cpu_used(self.before, cpu_snapshot(self.groups, self.database))
+            if not self.uses_redis:
+                self.used = {part: used for part, used in self.used.items() if not part.startswith("redis")}
         stop_profilers(self.profilers)
         self.profilers = []
 
@@ -428,7 +432,7 @@ def measure_n8n(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
         print("n8n 1.123.81 on :5678", flush=True)
         # setup.sh started n8n with setsid: its pid leads the group its workers are in.
         probe = WrkProbe([Service("n8n", _Adopted(int(pid_file.read_text())), n8n_dir / "n8n.log")], "n8n", args,
-                         run_dir)
+                         run_dir, uses_redis=False)
         result = measure_side(N8N_PORT, paths, args,
                               lambda a: (a[0] if isinstance(a, list) else a).get("n") == CHAIN_LENGTH + 1, run_dir,
                               probe)
