@@ -1,6 +1,6 @@
 /**
  * End-to-end suite against the real app, in Debian's Chromium.
- * - project `embedded`: `flask run` + in-process worker on a temporary SQLite file;
+ * - project `embedded`: `flask serve` + in-process worker and ticker on a temporary SQLite file;
  * - project `services`: gunicorn + dramatiq on PostgreSQL + Redis (only when DATABASE_URL
  *   and REDIS_URL are set), on a database of its own that e2e/serve.sh creates and drops.
  * Both serve the production build (`npm run build` first).

@@ -47,8 +47,3 @@ def send_steps(sends: list[Send]) -> None:
                 run_step.send(send.log_id, send.node_id)
         except Exception:
             logger.exception("could not enqueue step %s of execution %s", send.node_id, send.log_id)
-
-
-def bind_app(app: object) -> None:
-    """No-op, kept only until the tests that still call it drop the call: each app's broker
-    now runs its messages in that app's context (AppContextMiddleware)."""

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start the real app for the end-to-end suite, on its own database; stops everything it
 # started when Playwright ends it. Usage: e2e/serve.sh embedded|services PORT
-#   embedded: `flask run` with the in-process worker on a fresh temporary SQLite file;
+#   embedded: `flask serve` with the in-process worker and ticker on a fresh temporary SQLite file;
 #   services: gunicorn + a dramatiq worker on PostgreSQL (its own database, created here
 #             and dropped on exit) + Redis (its own key namespace).
 set -euo pipefail
@@ -42,7 +42,7 @@ case "$mode" in
     export DATABASE_URL="sqlite:///$tmp/e2e.db"
     unset REDIS_URL
     "$bin/flask" --app wsgi db upgrade >/dev/null
-    "$bin/flask" --app wsgi run --host 127.0.0.1 --port "$port" &
+    "$bin/flask" --app wsgi serve --host 127.0.0.1 --port "$port" &
     children+=($!)
     ;;
   services)

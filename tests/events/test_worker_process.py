@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from automateos.engine import broker as broker_module
+from automateos.engine.broker import get_worker
 from tests.conftest import ON_SERVICES
 from tests.events.test_stream import TWO_STEPS, finished_run, hook
 
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.skipif(
 def worker_process(app) -> Iterator[subprocess.Popen]:
     """``dramatiq tests.events.worker_app`` as a subprocess, the only consumer of the queue
     (this process's in-process worker is paused meanwhile)."""
-    in_process = broker_module._worker
+    in_process = get_worker(app)
     in_process.pause()
     dramatiq = Path(sys.executable).with_name("dramatiq")
     proc = subprocess.Popen(

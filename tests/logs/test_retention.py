@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from automateos.engine import actors
+from automateos.logs import tasks
 from automateos.logs.retention import apply_retention_policy
 from tests.conftest import drain
 
@@ -113,7 +113,7 @@ def test_the_periodic_actor_applies_the_policy_through_the_worker(policy, workfl
     old = add_logs(workflow, 3, age=40 * DAY)
     recent = add_logs(workflow, 2, age=DAY)
 
-    actors.apply_retention.send()
+    tasks.apply_retention.send()
     drain()
 
     assert existing() == ids(recent)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 
-from automateos.engine.scheduler import Leadership
+from automateos.ticker import Leadership
 
 from .conftest import REDIS_URL
 

@@ -11,7 +11,6 @@ import redis
 from flask import Flask
 
 from automateos import create_app
-from automateos.engine import actors
 from automateos.engine.broker import build_broker
 from config import TestConfig
 
@@ -35,7 +34,6 @@ def app_with_dead_backends(app: Flask) -> Iterator[Flask]:
     class Unreachable(TestConfig):
         SQLALCHEMY_DATABASE_URI = f"postgresql+psycopg://postgres@127.0.0.1:{dead_pg}/nowhere"
         DEAD_REDIS_URL = f"redis://127.0.0.1:{dead_redis}/0"
-        RUN_EMBEDDED_SERVICES = False
 
     other = create_app(Unreachable)
 
@@ -43,10 +41,7 @@ def app_with_dead_backends(app: Flask) -> Iterator[Flask]:
     def needs_redis() -> str:
         return str(redis.Redis.from_url(other.config["DEAD_REDIS_URL"]).ping())
 
-    try:
-        yield other
-    finally:
-        actors.bind_app(app)  # the suite's worker keeps running in the suite's app
+    yield other
 
 
 def test_database_unreachable_is_503(app_with_dead_backends: Flask):
