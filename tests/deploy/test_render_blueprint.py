@@ -64,7 +64,9 @@ def test_web_and_worker_share_generated_secrets_and_the_encryption_key():
     keys = {k: v for group in shared for k, v in group_keys(group).items()}
     for key in ("SECRET_KEY", "JWT_SECRET_KEY", "AUTOMATEOS_ENCRYPTION_KEY"):
         assert keys[key].get("generateValue") is True, key
-    assert keys["PROMETHEUS_MULTIPROC_DIR"]["value"].startswith("/tmp/")
+    # Relative to the checkout, where both services run; instance/ is kept out of git.
+    folder = keys["PROMETHEUS_MULTIPROC_DIR"]["value"]
+    assert folder.startswith("instance/") and "instance/" in (ROOT / ".gitignore").read_text().splitlines()
 
 
 def test_a_value_render_generates_is_an_encryption_key_the_app_accepts():
