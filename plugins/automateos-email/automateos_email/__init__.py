@@ -1,0 +1,1 @@
+"""AutomateOS email: the ``email_send`` node and the ``smtp`` credential type."""
