@@ -58,3 +58,13 @@ class ReadyEventSchema(Schema):
     """Data of ``events.ready``: the replay is done; live events follow."""
 
     last_event_id = fields.String(metadata={"description": "the stream's position (also this event's id)"})
+
+
+class TestEventSchema(Schema):
+    """Data of ``workflow.test_event``: the workflow's test URL captured a delivery (no run
+    started). Never the sample itself: ``GET /api/workflows/{id}/sample`` holds it."""
+
+    workflow_id = fields.Integer()
+    node_id = fields.String(metadata={"description": "the trigger node that caught it"})
+    captured_at = fields.DateTime()
+    method = fields.String()

@@ -40,5 +40,21 @@ class Workflow(db.Model):
         return trigger.get("params") or {}
 
 
+class TriggerSample(db.Model):
+    """A webhook workflow's test URL and what it caught: whether the URL listens (until
+    ``listening_until``), and the last test event captured there, the trigger's sample
+    data the editor previews expressions with. One row per workflow, made when the URL
+    is first armed."""
+
+    __tablename__ = "trigger_samples"
+
+    workflow_id: Mapped[int] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"), primary_key=True)
+    listening_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    node_id: Mapped[str | None] = mapped_column(String(100))  # the trigger node that caught it
+    # The payload a real run would have had ({body, headers, query, method}), redacted.
+    sample: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 # Ids past this cannot exist (``workflows.id`` is PostgreSQL's 32-bit ``integer``).
 WORKFLOW_ID_MAX = id_max(Workflow.__table__.c.id)

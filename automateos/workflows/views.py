@@ -1,4 +1,4 @@
-"""Workflow endpoints: CRUD, manual run, node catalogue."""
+"""Workflow endpoints: CRUD, manual run, node catalogue; test events and previews."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from ..engine.schemas import ExecutionLogSummarySchema
 from ..pagination import PageArgsSchema, paginate
-from . import service
+from . import preview, service, test_events
 from .schemas import RunInSchema, WorkflowInSchema, WorkflowPatchSchema, WorkflowPageSchema, WorkflowSchema
 
 blp = Blueprint("workflows", __name__, url_prefix="/api/workflows", description="Workflows (owner only)")
@@ -68,3 +68,42 @@ class WorkflowRun(MethodView):
     def post(self, data: dict[str, Any], workflow_id: int) -> Any:
         """Run a workflow now with ``payload`` as its trigger's input (any trigger type)."""
         return service.run_now(current_user.id, workflow_id, data["payload"])
+
+
+@blp.route("/<workflow_id:workflow_id>/test-listen")
+class WorkflowTestListen(MethodView):
+    decorators = [jwt_required()]
+
+    @blp.response(200, test_events.ListeningSchema)
+    @blp.alt_response(409, description="The workflow does not start with a webhook")
+    def post(self, workflow_id: int) -> Any:
+        """Arm the test URL: its next delivery is checked, kept as the trigger's sample and not run."""
+        return test_events.arm(service.get_owned(current_user.id, workflow_id))
+
+    @blp.response(204)
+    def delete(self, workflow_id: int) -> None:
+        """Disarm the test URL."""
+        test_events.disarm(service.get_owned(current_user.id, workflow_id))
+
+
+@blp.route("/<workflow_id:workflow_id>/sample")
+class WorkflowSample(MethodView):
+    decorators = [jwt_required()]
+
+    @blp.response(200, test_events.TriggerSampleSchema)
+    def get(self, workflow_id: int) -> Any:
+        """The trigger's sample data (the last test event) and whether the test URL listens."""
+        return test_events.sample_of(service.get_owned(current_user.id, workflow_id))
+
+
+@blp.route("/<workflow_id:workflow_id>/preview")
+class WorkflowPreview(MethodView):
+    decorators = [jwt_required()]
+
+    @blp.arguments(preview.PreviewInSchema)
+    @blp.response(200, preview.PreviewSchema)
+    @blp.alt_response(409, description="No test event captured yet")
+    def post(self, data: dict[str, Any], workflow_id: int) -> Any:
+        """Evaluate a node's params against the trigger's sample (errors by param, nothing runs)."""
+        workflow = service.get_owned(current_user.id, workflow_id)
+        return preview.preview(workflow, test_events.sample_of(workflow), data["node_id"], data.get("params"))

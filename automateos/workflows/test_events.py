@@ -1,0 +1,220 @@
+"""Test events: a webhook workflow's test URL, ``/api/hooks/{token}/test``.
+
+The editor arms the URL for a few minutes (:func:`arm`); the next delivery there is
+checked as the real webhook checks it (size, method, signature), captured as the payload
+a run would get, and kept as the trigger's sample data, but starts no run. Capturing
+disarms the URL (one conditional UPDATE: of concurrent deliveries, one wins) and, after
+the commit, announces ``workflow.test_event`` on the owner's event stream.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+from sqlalchemy import select, update
+
+from ..bus import get_bus
+from ..db_types import utcnow
+from ..errors import abort
+from ..extensions import db
+from . import signatures
+from .models import TriggerSample, Workflow
+from .service import WEBHOOK_TOKEN
+from .webhooks import read_body, request_payload
+
+logger = logging.getLogger(__name__)
+
+blp = Blueprint("hook_tests", __name__, url_prefix="/api/hooks", description="Webhook test events (public)")
+
+TEST_EVENT = "workflow.test_event"
+# Long enough to switch to the sender's page and send one; short enough that a URL left
+# armed does not wait for strangers.
+DEFAULT_LISTEN_SECONDS = 300
+DEFAULT_METHODS = ("POST",)
+
+
+class ListeningSchema(Schema):
+    """The armed test URL: send one delivery to ``url`` before ``expires_at``."""
+
+    url = fields.String(required=True)
+    expires_at = fields.DateTime(required=True)
+
+
+class CapturedEventSchema(Schema):
+    """A test event was captured (no run started)."""
+
+    status = fields.String(required=True, metadata={"description": "always `captured`"})
+    captured_at = fields.DateTime(required=True)
+
+
+class TriggerSampleSchema(Schema):
+    """The trigger's sample data: the last test event captured, and whether the URL listens."""
+
+    node_id = fields.String(allow_none=True, metadata={"description": "the trigger node that caught it"})
+    sample = fields.Raw(allow_none=True, metadata={"description": "the payload a run would have had: "
+                                                                  "{body, headers, query, method}; null before any"})
+    captured_at = fields.DateTime(allow_none=True)
+    listening_until = fields.DateTime(allow_none=True, metadata={"description": "the test URL takes one delivery "
+                                                                                "until then; null when disarmed"})
+
+
+def listen_seconds() -> int:
+    """How long an armed test URL waits (``WEBHOOK_TEST_LISTEN_SECONDS``, default 300)."""
+    return int(current_app.config.get("WEBHOOK_TEST_LISTEN_SECONDS", DEFAULT_LISTEN_SECONDS))
+
+
+def listen_url(workflow: Workflow) -> str:
+    """The absolute test URL of a workflow."""
+    return f"{request.host_url.rstrip('/')}/api/hooks/{workflow.webhook_token}/test"
+
+
+def trigger_node_id(workflow: Workflow) -> str:
+    """Id of the workflow's trigger node (saving guarantees exactly one)."""
+    return next(n["id"] for n in workflow.definition["nodes"] if n["type"] == workflow.trigger_type)
+
+
+def arm(workflow: Workflow) -> dict[str, Any]:
+    """Make the test URL take the next delivery for :func:`listen_seconds`; 409 unless
+    the workflow starts with a webhook."""
+    if workflow.trigger_type != "webhook":
+        abort(409, message="Only a workflow that starts with a webhook has a test URL.")
+    until = utcnow() + timedelta(seconds=listen_seconds())
+    row = db.session.get(TriggerSample, workflow.id)
+    if row is None:
+        row = TriggerSample(workflow_id=workflow.id)
+        db.session.add(row)
+    row.listening_until = until
+    db.session.commit()
+    return {"url": listen_url(workflow), "expires_at": until}
+
+
+def disarm(workflow: Workflow) -> None:
+    """Stop the test URL listening (nothing to do when it does not)."""
+    db.session.execute(update(TriggerSample).where(TriggerSample.workflow_id == workflow.id)
+                       .values(listening_until=None))
+    db.session.commit()
+
+
+def sample_of(workflow: Workflow) -> dict[str, Any]:
+    """The trigger's sample data as :class:`TriggerSampleSchema` shows it (nulls before any)."""
+    row = db.session.get(TriggerSample, workflow.id)
+    listening = row.listening_until if row is not None and row.listening_until and row.listening_until > utcnow() \
+        else None
+    return {
+        "node_id": row.node_id if row else None, "sample": row.sample if row else None,
+        "captured_at": row.captured_at if row else None, "listening_until": listening,
+    }
+
+
+def _listening_workflow(token: str) -> Workflow:
+    """The webhook workflow whose test URL listens now, or 404 (active or not: the editor
+    tests a workflow before switching it on)."""
+    now = utcnow()
+    workflow = None
+    if WEBHOOK_TOKEN.fullmatch(token):
+        workflow = db.session.scalar(
+            select(Workflow).join(TriggerSample, TriggerSample.workflow_id == Workflow.id)
+            .where(Workflow.webhook_token == token, Workflow.trigger_type == "webhook",
+                   TriggerSample.listening_until > now)
+        )
+    if workflow is None:
+        abort(404, message="This test URL is not listening: press 'Listen for test event' in the editor first.")
+    return workflow
+
+
+def _verification(params: dict[str, Any]) -> tuple[str, str, int] | None:
+    """``(scheme, secret, tolerance)`` the webhook node checks deliveries with, or None."""
+    verify = params.get("verify")
+    if verify:
+        return verify["scheme"], verify["secret"], int(verify.get("tolerance_seconds")
+                                                       or signatures.DEFAULT_TOLERANCE_SECONDS)
+    if params.get("secret"):
+        return "automateos", params["secret"], signatures.DEFAULT_TOLERANCE_SECONDS
+    return None
+
+
+def _check_delivery(params: dict[str, Any], body: bytes) -> str | None:
+    """405 or 401 as the real webhook answers them; returns the signature header to keep
+    out of the sample (None when the webhook checks no signature)."""
+    methods = params.get("methods") or list(DEFAULT_METHODS)
+    if request.method not in methods:
+        abort(405, message=f"This webhook accepts {', '.join(methods)}.", headers={"Allow": ", ".join(methods)})
+    check = _verification(params)
+    if check is None:
+        return None
+    scheme, secret, tolerance = check
+    try:
+        signatures.verify(scheme, secret, request.headers, body, tolerance_seconds=tolerance)
+    except (signatures.SignatureRefused, KeyError) as exc:
+        abort(401, message=str(exc) if isinstance(exc, signatures.SignatureRefused) else "Unknown signature scheme.")
+    return signatures.SCHEMES[scheme].signature_header
+
+
+def capture(token: str) -> datetime:
+    """Take a delivery on the test URL as the trigger's sample; returns when it was captured."""
+    workflow = _listening_workflow(token)
+    body = read_body(int(current_app.config["WEBHOOK_MAX_BYTES"]))
+    params = workflow.trigger_params()
+    private = _check_delivery(params, body)
+    payload = request_payload(body)
+    if private:  # the scheme's signature is transport, as in a real run's payload
+        payload["headers"] = {k: v for k, v in payload["headers"].items() if k.lower() != private.lower()}
+    now, node_id = utcnow(), trigger_node_id(workflow)
+    captured = db.session.execute(
+        update(TriggerSample)
+        .where(TriggerSample.workflow_id == workflow.id, TriggerSample.listening_until > now)
+        .values(listening_until=None, sample=payload, node_id=node_id, captured_at=now)
+    ).rowcount
+    if not captured:  # a concurrent delivery took it, or time ran out while reading
+        db.session.rollback()
+        abort(404, message="This test URL is not listening: press 'Listen for test event' in the editor first.")
+    db.session.commit()
+    _announce(workflow, node_id, now, payload.get("method"))
+    return now
+
+
+def _announce(workflow: Workflow, node_id: str, captured_at: datetime, method: Any) -> None:
+    """``workflow.test_event`` on the owner's stream; the sample stays in the database
+    (events are small), the editor fetches it. A bus failure is logged: it is stored."""
+    data = {"workflow_id": workflow.id, "node_id": node_id, "captured_at": captured_at.isoformat(), "method": method}
+    try:
+        get_bus().publish(workflow.owner_id, TEST_EVENT, data, workflow_id=workflow.id)
+    except Exception:
+        logger.exception("could not announce the test event of workflow %s", workflow.id)
+
+
+@blp.route("/<token>/test")
+class HookTest(MethodView):
+    reads_own_body = True  # WEBHOOK_MAX_BYTES applies here too
+
+    @blp.doc(security=[])  # public, as the webhook: the token in the URL is the credential
+    @blp.response(200, CapturedEventSchema)
+    @blp.alt_response(401, description="Bad or missing signature (the URL stays armed)")
+    @blp.alt_response(404, description="Unknown token, or the test URL is not listening")
+    @blp.alt_response(405, description="A method the webhook does not accept")
+    @blp.alt_response(413, description="Body over WEBHOOK_MAX_BYTES")
+    def post(self, token: str) -> Any:
+        """Capture a test event: checked like a real delivery, kept as the trigger's sample, not run."""
+        return {"status": "captured", "captured_at": capture(token)}
+
+    # The other methods a webhook may accept (its ``methods`` param says which).
+    def get(self, token: str) -> Any:
+        """Capture a test event sent with GET."""
+        return CapturedEventSchema().dump({"status": "captured", "captured_at": capture(token)})
+
+    def put(self, token: str) -> Any:
+        """Capture a test event sent with PUT."""
+        return CapturedEventSchema().dump({"status": "captured", "captured_at": capture(token)})
+
+    def patch(self, token: str) -> Any:
+        """Capture a test event sent with PATCH."""
+        return CapturedEventSchema().dump({"status": "captured", "captured_at": capture(token)})
+
+    def delete(self, token: str) -> Any:
+        """Capture a test event sent with DELETE."""
+        return CapturedEventSchema().dump({"status": "captured", "captured_at": capture(token)})
