@@ -114,7 +114,8 @@ class ExecutionLog(db.Model):
 
 
 class StepLog(db.Model):
-    """One node's part in a run: status, attempts, input, output, error, timings."""
+    """One node's part in a run: status, attempts, input, output, error, log lines, timings,
+    and the version of the node that ran it."""
 
     __tablename__ = "step_logs"
     __table_args__ = (
@@ -142,5 +143,11 @@ class StepLog(db.Model):
     input: Mapped[Any] = deferred(mapped_column(JSONType, nullable=True))
     output: Mapped[Any] = deferred(mapped_column(JSONType, nullable=True))
     error: Mapped[dict[str, Any] | None] = deferred(mapped_column(JSONType, nullable=True))
+    # The lines the node logged (``ctx.log``) in its last attempt, ``{level, message, time}``,
+    # secrets masked; deferred like the output (lists never need them).
+    logs: Mapped[list[dict[str, str]] | None] = deferred(mapped_column(JSONType, nullable=True))
+    # What ran the step: ``{"node": 1, "package": ..., "package_version": ...}`` (the node
+    # type's ``version`` and its distribution's), so a run shows which plugin version ran it.
+    node_version: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
 
     log: Mapped[ExecutionLog] = relationship(back_populates="steps")

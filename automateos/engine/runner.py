@@ -32,12 +32,13 @@ from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy.exc import DataError, StatementError
 
+from ..credentials.service import Secrets, decrypt_for_run
+from ..credentials.types import credential_params
 from ..db_types import utcnow
 from ..expressions import evaluate_params
 from ..extensions import db
-from ..nodes.base import STOP, Emit, NodeContext
+from ..nodes.base import STOP, Emit, NodeContext, retry_after, should_retry
 from ..nodes.params import load_params
-from ..nodes.registry import get_node_type
 from .graph import Graph
 from .lease import hold_lease, lease_expiry, lease_lapsed
 from .locking import serialised
@@ -97,6 +98,7 @@ class Claim:
 
     log_id: int
     workflow_id: int
+    owner_id: int
     node_id: str
     step_id: int
     graph: Graph
@@ -106,7 +108,9 @@ class Claim:
     scope: dict[str, Any]
     # The locked run, when the step goes on in the claiming transaction (it only computes).
     run: RunState | None = None
+    # None when the step's node type is not installed: the step then fails at once.
     node_cls: type | None = None
+    node_type: str = ""
     # Steps recorded by the segment this claim started, in order.
     ran: list[str] = field(default_factory=list)
     # The run's row as the segment committed it.
@@ -116,12 +120,16 @@ class Claim:
 @dataclass
 class Outcome:
     """What a node produced: output on a port (None port = branch stopped), or an error;
-    a ``final`` error fails the step without retries (trying again cannot help)."""
+    a ``final`` error fails the step without retries (trying again cannot help), and
+    ``retry_after`` is the least delay before the next attempt the node asked for.
+    ``logs``: the lines the node logged (None: keep what the step has)."""
 
     output: Any = None
     port: str | None = "main"
     error: dict[str, Any] | None = None
     final: bool = False
+    retry_after: float | None = None
+    logs: list[dict[str, str]] | None = None
 
 
 class _SegmentRefused(Exception):
@@ -227,7 +235,8 @@ def _step_input(run: RunState, node_id: str) -> Any:
     if not incoming:
         return run.log.payload
     delivered = {e.source: run.outputs.get(e.source) for e in incoming if edge_state(e, run.steps) == DELIVERED}
-    if run.node_type(node_id).joins_branches:
+    node_cls = run.find_type(node_id)
+    if node_cls is not None and node_cls.joins_branches:
         return delivered
     return next(iter(delivered.values()), None)
 
@@ -256,7 +265,9 @@ def claim_step(log_id: int, node_id: str) -> Claim | None:
         run.write()
         db.session.commit()
         return None
-    blocking = run.node_type(node_id).blocking
+    # A type no longer installed goes on inline: its step fails at once, without a lease.
+    node_cls = run.find_type(node_id)
+    blocking = node_cls is not None and node_cls.blocking
     claim = _begin(run, node_id, now, leased=blocking)
     if blocking:
         run.write()
@@ -278,7 +289,7 @@ def _begin(run: RunState, node_id: str, now: Any, *, leased: bool) -> Claim:
     # attempts is also the lease's fencing token: taking a step over bumps it, and the
     # renewals and the record of the attempt that was taken over then match nothing.
     fields = {"attempts": step.attempts + 1, "started_at": now, "finished_at": None, "next_attempt_at": None,
-              "input": step_input}
+              "input": step_input, "node_version": run.node_version(node_id)}
     if leased:
         set_step_status(db.session, run.log, step, "running", lease_expires_at=lease_expiry(now), **fields)
     else:
@@ -291,48 +302,106 @@ def _begin(run: RunState, node_id: str, now: Any, *, leased: bool) -> Claim:
         "trigger": run.outputs.get(run.trigger_id, log.payload),
         "execution": {"id": log.id, "workflow_id": log.workflow_id, "started_at": log.started_at.isoformat()},
     }
-    node_cls = run.node_type(node_id)
-    return Claim(log.id, log.workflow_id, node_id, step.id, graph, node_def, step.attempts,
-                 StepLimits.of(node_cls, node_def), scope, node_cls=node_cls)
+    node_cls = run.find_type(node_id)
+    limits = StepLimits.of(node_cls, node_def) if node_cls is not None else StepLimits(0, 0.0, 0.0)
+    return Claim(log.id, log.workflow_id, log.owner_id, node_id, step.id, graph, node_def, step.attempts,
+                 limits, scope, node_cls=node_cls, node_type=step.type)
 
 
 def execute_step(claim: Claim) -> Outcome:
-    """Evaluate the params, run the node under its time limit and check that its output
-    can be stored; no transaction is needed."""
-    node_cls = claim.node_cls or get_node_type(claim.node_def["type"])
+    """Evaluate the params, open the node's credential, run the node under its time limit
+    and check that its output can be stored. What the node produced (output, error, log
+    lines) is stored with the credential's secret values masked.
+
+    A ``NodeError`` (a missing or foreign credential among them) fails the step at once;
+    a ``RetryableNodeError`` or any other exception is retried while ``max_retries``
+    allows (``should_retry``), after the node's backoff or its ``retry_after`` if longer.
+    """
+    node_cls = claim.node_cls
+    if node_cls is None:
+        return Outcome(error=_missing_type_error(claim), final=True)
     ctx = NodeContext(
         execution_id=claim.log_id, workflow_id=claim.workflow_id, node_id=claim.node_id,
         attempt=claim.attempt, settings={"HTTP_ALLOW_PRIVATE": current_app.config["HTTP_ALLOW_PRIVATE"]},
+        step_id=claim.step_id,
     )
+    secrets: Secrets | None = None
     try:
         params = evaluate_params(claim.node_def.get("params") or {}, claim.scope, claim.node_id)
         try:
             params = load_params(node_cls, params)
         except ValidationError as exc:
             raise ValueError(f"node '{claim.node_id}': params are invalid after evaluating expressions: {exc.messages}") from None
+        secrets = ctx.credential = _open_credential(claim, node_cls, params)
         with time_limit(claim.limits.timeout_seconds):
             result = node_cls().execute(ctx, params, claim.scope["input"])
     except StepTimedOut as exc:
-        return Outcome(error=_error(claim.node_id, exc, f"node '{claim.node_id}' {exc}"))
+        return _failed(claim, ctx, secrets, exc, message=f"node '{claim.node_id}' {exc}")
     except Exception as exc:  # a node may raise anything; it becomes the step's error
-        return Outcome(error=_error(claim.node_id, exc))
+        return _failed(claim, ctx, secrets, exc)
+    finally:
+        ctx.close()
     if result is STOP:
-        return Outcome(output=None, port=None)
+        return Outcome(output=None, port=None, logs=_scrubbed(secrets, ctx.log_lines))
     port, data = (result.port, result.data) if isinstance(result, Emit) else ("main", result)
     try:
-        return Outcome(output=storable_output(data, claim.node_id, current_app.config["STEP_OUTPUT_MAX_BYTES"]),
-                       port=port)
+        output = storable_output(_scrubbed(secrets, data), claim.node_id, current_app.config["STEP_OUTPUT_MAX_BYTES"])
     except (UnstorableOutput, StepOutputTooLarge) as exc:
-        return Outcome(error=_error(claim.node_id, exc), final=True)
+        return _failed(claim, ctx, secrets, exc, final=True)
+    return Outcome(output=output, port=port, logs=_scrubbed(secrets, ctx.log_lines))
 
 
-def _error(node_id: str, exc: BaseException, message: str | None = None) -> dict[str, Any]:
-    # Messages may quote data (a fail node's, an HTTP body): keep them storable too.
+def _open_credential(claim: Claim, node_cls: type, params: dict[str, Any]) -> Secrets | None:
+    """The decrypted credential named by the node's param of kind credential, checked to
+    be the run owner's and of the node's ``credential_type``; None when the node declares
+    no credential type or the param is empty. Raises CredentialError (a NodeError)."""
+    expected = getattr(node_cls, "credential_type", None)
+    if not expected:
+        return None
+    credential_id = next((params[name] for name in credential_params(node_cls) if params.get(name) is not None), None)
+    if credential_id is None:
+        return None
+    try:
+        return decrypt_for_run(claim.owner_id, credential_id, expected)
+    finally:
+        if claim.run is None:
+            # A blocking step runs outside any transaction: end the read's, so that no
+            # connection sits idle in a transaction while the node waits.
+            db.session.rollback()
+
+
+def _scrubbed(secrets: Secrets | None, value: Any) -> Any:
+    return value if secrets is None else secrets.scrub(value)
+
+
+def _failed(claim: Claim, ctx: NodeContext, secrets: Secrets | None, exc: BaseException, *,
+            message: str | None = None, final: bool | None = None) -> Outcome:
+    """The outcome of an attempt that raised ``exc``: final unless ``should_retry``."""
+    error = _error(claim.node_id, exc, message, secrets)
+    return Outcome(error=error, final=not should_retry(exc) if final is None else final,
+                   retry_after=retry_after(exc), logs=_scrubbed(secrets, ctx.log_lines))
+
+
+def _missing_type_error(claim: Claim) -> dict[str, Any]:
+    """Why a step of a node type that is no longer installed (or is disabled) fails."""
+    message = (f"node '{claim.node_id}': node type '{claim.node_type}' is not installed (or is disabled); "
+               f"install its package or change the workflow")
+    return {"message": storable_text(message), "type": "UnknownNodeType", "node_id": claim.node_id,
+            "traceback": None}
+
+
+def _error(node_id: str, exc: BaseException, message: str | None = None,
+           secrets: Secrets | None = None) -> dict[str, Any]:
+    # Messages may quote data (a fail node's, an HTTP body): keep them storable too. The
+    # secrets are masked before the text is cut, so no part of one survives at the cut.
+    def text(value: str) -> str:
+        return storable_text(_scrubbed(secrets, value))
+
     return {
-        "message": storable_text(message or str(exc) or type(exc).__name__),
+        "message": text(message or str(exc) or type(exc).__name__),
         "type": type(exc).__name__,
         "node_id": node_id,
-        "traceback": storable_text("".join(traceback.format_exception(exc))),
+        "traceback": text("".join(traceback.format_exception(exc))),
     }
 
 
@@ -352,9 +421,11 @@ def _store_outcome(claim: Claim, outcome: Outcome, max_steps: int | None, max_se
     claim.ran = [claim.node_id]
     ready, sends = decide(run, claim, outcome)
     while not sends and len(ready) == 1 and len(claim.ran) < max_steps and time.monotonic() < deadline:
-        # Exactly one successor is ready: if it only computes, it runs here and now.
+        # Exactly one successor is ready: if it only computes, it runs here and now (a type
+        # no longer installed too: its step fails at once).
         node_id = ready[0]
-        if run.node_type(node_id).blocking or run.log.status in FINISHED_EXECUTION:
+        node_cls = run.find_type(node_id)
+        if (node_cls is not None and node_cls.blocking) or run.log.status in FINISHED_EXECUTION:
             break
         now = utcnow()
         overdue = execution_overdue(run.log, now, node_id)
@@ -380,6 +451,8 @@ def decide(run: RunState, claim: Claim, outcome: Outcome) -> tuple[list[str], li
     log = run.log
     step = run.steps[claim.node_id]
     now = utcnow()
+    if outcome.logs is not None:
+        step.logs = outcome.logs or None
     if outcome.error is None:
         set_step_status(db.session, log, step, "success", output=outcome.output, output_port=outcome.port,
                         error=None, finished_at=now, lease_expires_at=None)
@@ -388,7 +461,7 @@ def decide(run: RunState, claim: Claim, outcome: Outcome) -> tuple[list[str], li
             return advance(run, claim.node_id), []
         return [], []
     if not outcome.final and claim.attempt <= claim.limits.max_retries and log.status not in FINISHED_EXECUTION:
-        delay = claim.limits.backoff(claim.attempt)
+        delay = min(MAX_BACKOFF_SECONDS, max(claim.limits.backoff(claim.attempt), outcome.retry_after or 0.0))
         set_step_status(db.session, log, step, "pending", error=outcome.error, lease_expires_at=None,
                         next_attempt_at=now + timedelta(seconds=delay))
         return [], [Send(log.id, claim.node_id, delay)]

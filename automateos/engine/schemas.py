@@ -42,6 +42,22 @@ class ExecutionLogSummarySchema(Schema):
     duration_ms = fields.Function(duration_ms, allow_none=True)
 
 
+class StepLogLineSchema(Schema):
+    """A line the node logged through ``ctx.log`` (secrets masked)."""
+
+    level = fields.String()
+    message = fields.String()
+    time = fields.String()
+
+
+class NodeVersionSchema(Schema):
+    """What ran a step: the node type's ``version`` and its distribution's name and version."""
+
+    node = fields.Integer()
+    package = fields.String(allow_none=True)
+    package_version = fields.String(allow_none=True)
+
+
 class StepLogSchema(Schema):
     """One node's part in a run."""
 
@@ -53,6 +69,10 @@ class StepLogSchema(Schema):
     input = fields.Raw(allow_none=True)
     output = fields.Raw(allow_none=True)
     error = fields.Nested(ExecutionErrorSchema, allow_none=True)
+    # The lines the node logged in its last attempt; null when it logged none.
+    logs = fields.List(fields.Nested(StepLogLineSchema), allow_none=True)
+    # null for a step that never started, or whose type was not installed.
+    node_version = fields.Nested(NodeVersionSchema, allow_none=True)
     started_at = fields.DateTime(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
     next_attempt_at = fields.DateTime(allow_none=True)

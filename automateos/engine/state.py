@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Column, Table, bindparam, select
 
 from ..extensions import db
-from ..nodes.registry import get_node_type
+from ..nodes.registry import UnknownNodeType, get_node_type, node_version
 from .graph import Graph
 from .models import ExecutionLog, StepLog
 
@@ -24,6 +24,8 @@ STEPS: Table = StepLog.__table__
 # What a segment reads: never a run's result or error, nor a step's input or error.
 RUN_COLUMNS = ("id", "workflow_id", "owner_id", "status", "trigger", "workflow_version", "retry_of",
                "started_at", "finished_at", "updated_at", "save_policy")
+# What a save policy that drops a run's data clears on its steps (the log lines may quote it).
+STEP_BODIES = ("input", "output", "logs")
 STEP_COLUMNS = ("id", "node_id", "type", "status", "attempts", "output_port", "started_at", "finished_at",
                 "next_attempt_at", "lease_expires_at")
 
@@ -55,7 +57,7 @@ class RunState:
         steps: its steps by node id (``output`` only when loaded with bodies).
         graph: the graph of its definition snapshot (None when loaded without bodies).
         drop_bodies: set when the save policy drops the run's data: ``write`` then clears
-            every step's input and output in one statement.
+            every step's input, output and log lines in one statement.
     """
 
     log: Record
@@ -65,19 +67,42 @@ class RunState:
     outputs: dict[str, Any] = field(default_factory=dict)  # successful steps' outputs
     trigger_id: str | None = None  # the graph's root
 
-    types: dict[str, type] = field(default_factory=dict)  # node classes by type name, looked up once
+    # Node classes by type name, looked up once per segment (None: not installed).
+    types: dict[str, type | None] = field(default_factory=dict)
+    versions: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # node_version by type
 
     @property
     def id(self) -> int:
         return self.log.id
 
-    def node_type(self, node_id: str) -> type:
-        """The node class of a step (the registry is asked once per type and segment)."""
+    def find_type(self, node_id: str) -> type | None:
+        """The node class of a step, or None when its type is not installed (or disabled);
+        the registry is asked once per type and segment."""
         name = self.steps[node_id].type
-        cls = self.types.get(name)
+        if name not in self.types:
+            try:
+                self.types[name] = get_node_type(name)
+            except UnknownNodeType:
+                self.types[name] = None
+        return self.types[name]
+
+    def node_type(self, node_id: str) -> type:
+        """The node class of a step; raises UnknownNodeType when it is not installed."""
+        cls = self.find_type(node_id)
         if cls is None:
-            cls = self.types[name] = get_node_type(name)
+            raise UnknownNodeType(self.steps[node_id].type)
         return cls
+
+    def node_version(self, node_id: str) -> dict[str, Any] | None:
+        """What a step of this node runs on: ``{"node", "package", "package_version"}``
+        (None when its type is not installed)."""
+        name = self.steps[node_id].type
+        if name not in self.versions:
+            try:
+                self.versions[name] = node_version(name)
+            except UnknownNodeType:
+                self.versions[name] = None
+        return self.versions[name]
 
     def write(self) -> None:
         """Write every changed value of the run and its steps (the transaction stays open)."""
@@ -86,8 +111,8 @@ class RunState:
         for step in self.steps.values():
             if step.changed:
                 if self.drop_bodies:
-                    step.changed.pop("input", None)
-                    step.changed.pop("output", None)
+                    for body in STEP_BODIES:
+                        step.changed.pop(body, None)
                     if not step.changed:
                         continue
                 by_columns.setdefault(tuple(sorted(step.changed)), []).append({"_id": step.id, **step.changed})
@@ -95,7 +120,7 @@ class RunState:
         for columns, rows in by_columns.items():
             session.execute(_update(STEPS, columns), rows)
         if self.drop_bodies:
-            session.execute(STEPS.update().where(STEPS.c.log_id == self.id).values(input=None, output=None))
+            session.execute(STEPS.update().where(STEPS.c.log_id == self.id).values(dict.fromkeys(STEP_BODIES)))
         if self.log.changed:
             session.execute(_update(RUNS, tuple(sorted(self.log.changed))), [{"_id": self.id, **self.log.changed}])
             self.log.changed.clear()

@@ -17,8 +17,6 @@ TOKEN = "acme-run-token-9d8c7b6a5f"
 
 
 @pytest.mark.usefixtures("installed_plugin")
-@pytest.mark.xfail(strict=True, reason="the engine does not open credentials for nodes yet (decrypt_for_run "
-                                       "into NodeContext.credential, Secrets.scrub on what the node produced)")
 def test_a_run_uses_the_credential_and_stores_no_secret(app, user):
     cid = make_credential(user, data={"token": TOKEN}, type_="acme_dist")["id"]
     workflow = user.create_workflow(webhook_flow(
