@@ -105,6 +105,18 @@ class Config:
     # Runs counted for a workflow card's success rate (GET /api/stats/workflows).
     STATS_RECENT_RUNS = _int("STATS_RECENT_RUNS", 20)
 
+    # Credentials are sealed with AUTOMATEOS_ENCRYPTION_KEY (production refuses to start
+    # without one); during a key rotation the new key and the old ones are accepted too.
+    ENCRYPTION_KEY = os.environ.get("AUTOMATEOS_ENCRYPTION_KEY") or None
+    ENCRYPTION_KEY_NEW = os.environ.get("AUTOMATEOS_ENCRYPTION_KEY_NEW") or None
+    ENCRYPTION_KEYS_OLD = os.environ.get("AUTOMATEOS_ENCRYPTION_KEYS_OLD") or None
+
+    # Web layer: origins allowed to call the API from a browser (none by default), HSTS
+    # lifetime when served over TLS, and an optional bearer token for GET /metrics.
+    CORS_ORIGINS = os.environ.get("CORS_ORIGINS", "")
+    HSTS_SECONDS = _int("HSTS_SECONDS", 31_536_000)
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+
     LOG_RETENTION_DAYS = _int("LOG_RETENTION_DAYS", 30)
     LOG_RETENTION_MAX_PER_WORKFLOW = _int("LOG_RETENTION_MAX_PER_WORKFLOW", 10_000)
     RETENTION_INTERVAL_SECONDS = _int("RETENTION_INTERVAL_SECONDS", 3600)

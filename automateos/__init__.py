@@ -18,8 +18,10 @@ from sqlalchemy.engine import Engine
 
 from config import Config, ProductionConfig, config_from_env
 
-from . import auth, dashboard, engine, errors, events, logs, nodes, proxy, routing, workflows
+from . import (auth, credentials, dashboard, engine, errors, events, logs, metrics, nodes, proxy, routing,
+               security_headers, workflows)
 from .extensions import api, db, jwt, limiter, migrate
+from .json_provider import OrjsonProvider
 from .serve import serve_command
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -32,10 +34,12 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         config_class.check()
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config_class)
+    app.json = OrjsonProvider(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     proxy.init_app(app)
+    security_headers.init_app(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
@@ -50,8 +54,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     auth.init_app(app)
     workflows.init_app(app)
     nodes.init_app(app)
+    credentials.init_app(app)
     logs.init_app(app)
     events.init_app(app)
+    metrics.init_app(app)
     _register_health(app)
     dashboard.init_app(app)
     app.cli.add_command(serve_command)
