@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
-import { type LiveEvent, subscribeEvents } from './events'
+import { type LiveEvent, subscribeEvents, type TestEvent } from './events'
 import { endSession, setSession, takeEndReason } from './session'
 
 /** A stand-in for the browser's EventSource (jsdom has none): the test plays the server. */
@@ -61,6 +61,21 @@ const opened = async (count: number) => {
 }
 
 describe('subscribeEvents', () => {
+  it('hands test events to onTestEvent, never to onEvent, and resumes after them', async () => {
+    const events: LiveEvent[] = []
+    const tests: TestEvent[] = []
+    const sub = subscribeEvents({
+      workflowId: 7, onEvent: (e) => events.push(e), onTestEvent: (e) => tests.push(e),
+      EventSourceImpl: FakeEventSource as unknown as typeof EventSource,
+    })
+    const source = await opened(1)
+    source.emit('workflow.test_event', '1700-4', { workflow_id: 7, node_id: 'hook', captured_at: '2026-01-01T00:00:00+00:00', method: 'POST' })
+    expect(tests).toEqual([{ workflow_id: 7, node_id: 'hook', captured_at: '2026-01-01T00:00:00+00:00', method: 'POST' }])
+    expect(events).toEqual([])
+    expect(sub.lastEventId()).toBe('1700-4')
+    sub.close()
+  })
+
   it('opens the stream with a stream token and the filter, and delivers events', async () => {
     const events: LiveEvent[] = []
     const sub = subscribeEvents({ workflowId: 7, onEvent: (e) => events.push(e), EventSourceImpl: FakeEventSource as unknown as typeof EventSource })

@@ -6,6 +6,7 @@
  * browser's own reconnect would fail: this client closes a broken stream and reconnects
  * itself with a fresh token and `last_event_id` (the `Last-Event-ID` of the last event
  * seen), so nothing is missed. `events.reset` (the id is too old) calls `onReset`: refetch.
+ * `workflow.test_event` (a webhook's test URL caught a delivery) goes to `onTestEvent` only.
  */
 import { api } from './client'
 
@@ -37,6 +38,14 @@ export interface StepEvent {
   duration_ms?: number | null
 }
 
+/** `workflow.test_event` data: a workflow's test URL captured a delivery (nothing ran). */
+export interface TestEvent {
+  workflow_id: number
+  node_id: string
+  captured_at: string
+  method: string
+}
+
 export type LiveEvent =
   | { id: string; type: 'execution.created' | 'execution.updated'; data: ExecutionEvent }
   | { id: string; type: 'step.updated'; data: StepEvent }
@@ -51,6 +60,8 @@ export interface EventsFilter {
 export interface EventsOptions extends EventsFilter {
   /** Every execution/step event, in order. */
   onEvent: (event: LiveEvent) => void
+  /** A workflow's test URL captured a delivery: its sample is at `GET /workflows/{id}/sample`. */
+  onTestEvent?: (event: TestEvent) => void
   /** Events were lost (too old to replay): refetch what is shown. */
   onReset?: () => void
   /** The replay is done; live events follow. */
@@ -137,6 +148,11 @@ export function subscribeEvents(options: EventsOptions): Subscription {
         options.onEvent({ id: event.lastEventId, type, data: JSON.parse(event.data) } as LiveEvent)
       })
     }
+    es.addEventListener('workflow.test_event', (raw) => {
+      const event = raw as MessageEvent<string>
+      track(event)
+      options.onTestEvent?.(JSON.parse(event.data) as TestEvent)
+    })
     es.addEventListener('events.ready', (raw) => {
       track(raw as MessageEvent)
       options.onReady?.()

@@ -1,10 +1,11 @@
 /** React binding of the live-events client: subscribe for the life of a component. */
 import { useEffect, useRef, useState } from 'react'
 
-import { type ConnectionState, type EventsFilter, type LiveEvent, subscribeEvents } from './events'
+import { type ConnectionState, type EventsFilter, type LiveEvent, subscribeEvents, type TestEvent } from './events'
 
 export interface LiveEventsHandlers {
   onEvent: (event: LiveEvent) => void
+  onTestEvent?: (event: TestEvent) => void
   onReset?: () => void
 }
 
@@ -26,6 +27,7 @@ export function useLiveEvents(filter: EventsFilter, handlers: LiveEventsHandlers
       workflowId,
       logId,
       onEvent: (event) => handlersRef.current.onEvent(event),
+      onTestEvent: (event) => handlersRef.current.onTestEvent?.(event),
       onReset: () => handlersRef.current.onReset?.(),
       onStateChange: setState,
     })

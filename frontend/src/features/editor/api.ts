@@ -1,4 +1,4 @@
-/** Server calls of the editor: node catalogue, one workflow, save, manual run. */
+/** Server calls of the editor: node catalogue, one workflow, save, manual run, test events and previews. */
 import { api } from '../../api/client'
 import type { components } from '../../api/schema'
 import type { NodeTypeInfo, WorkflowDefinition } from './lib/types'
@@ -70,6 +70,51 @@ export function patchWorkflow(id: number, changes: Partial<WorkflowInput>): Prom
 /** Run a workflow now with `payload` as its trigger's output. */
 export function runWorkflow(id: number, payload: unknown): Promise<RunSummary> {
   return api.post<RunSummary>(`/workflows/${id}/run`, { payload })
+}
+
+/** The armed test URL: it takes one delivery until `expires_at`. */
+export interface TestListening {
+  url: string
+  expires_at: string
+}
+
+/** The trigger's sample data: the last test event captured, and whether the URL listens. */
+export interface TriggerSample {
+  node_id: string | null
+  /** What a run would have got: `{body, headers, query, method}`; null before any capture. */
+  sample: unknown
+  captured_at: string | null
+  listening_until: string | null
+}
+
+/** A node's params evaluated against the sample; `errors` by param path (e.g. `fields.total`). */
+export interface NodePreview {
+  node_id: string
+  params: unknown
+  errors: Record<string, string>
+  /** False when nodes between the trigger and this one decide its input (it is null). */
+  input_known: boolean
+  captured_at: string
+}
+
+/** Arm the workflow's test URL for a few minutes. */
+export function listenForTestEvent(id: number): Promise<TestListening> {
+  return api.post<TestListening>(`/workflows/${id}/test-listen`)
+}
+
+/** Disarm the test URL. */
+export function stopListening(id: number): Promise<void> {
+  return api.delete(`/workflows/${id}/test-listen`)
+}
+
+/** The trigger's sample data. */
+export function fetchTriggerSample(id: number): Promise<TriggerSample> {
+  return api.get<TriggerSample>(`/workflows/${id}/sample`)
+}
+
+/** Evaluate a node's params (as edited now) against the sample; 409 before any sample. */
+export function previewNode(id: number, nodeId: string, params: Record<string, unknown>): Promise<NodePreview> {
+  return api.post<NodePreview>(`/workflows/${id}/preview`, { node_id: nodeId, params })
 }
 
 type Schemas = components['schemas']

@@ -1,7 +1,9 @@
 /** Mutation hooks of the editor. */
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 
-import { createWorkflow, patchWorkflow, replaceWorkflow, runWorkflow, type Workflow, type WorkflowInput } from './api'
+import {
+  createWorkflow, listenForTestEvent, patchWorkflow, replaceWorkflow, runWorkflow, stopListening, type Workflow, type WorkflowInput,
+} from './api'
 import { editorKeys } from './keys'
 
 function useWorkflowSaved() {
@@ -40,4 +42,14 @@ export function useCreateWorkflow() {
 /** Run a workflow now. */
 export function useRunWorkflow() {
   return useMutation({ mutationFn: ({ id, payload }: { id: number; payload: unknown }) => runWorkflow(id, payload) })
+}
+
+/** Arm or disarm the workflow's test URL; the sample query then shows whether it listens. */
+export function useTestListening(id: number) {
+  const queryClient = useQueryClient()
+  const refresh = () => queryClient.invalidateQueries({ queryKey: editorKeys.sample(id) })
+  return {
+    listen: useMutation({ mutationFn: () => listenForTestEvent(id), onSuccess: refresh }),
+    stop: useMutation({ mutationFn: () => stopListening(id), onSuccess: refresh }),
+  }
 }

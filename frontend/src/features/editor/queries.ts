@@ -1,7 +1,7 @@
 /** Query hooks of the editor. */
 import { useQuery } from '@tanstack/react-query'
 
-import { fetchNodeTypes, fetchWorkflow } from './api'
+import { fetchNodeTypes, fetchTriggerSample, fetchWorkflow, previewNode } from './api'
 import { editorKeys } from './keys'
 
 /** The node catalogue (changes only when plugins are installed: cached for the session). */
@@ -15,5 +15,25 @@ export function useWorkflow(id: number | undefined) {
     queryKey: editorKeys.workflow(id ?? 0),
     queryFn: () => fetchWorkflow(id as number),
     enabled: id !== undefined,
+  })
+}
+
+/** The trigger's sample data (refetched when a test event is announced). */
+export function useTriggerSample(id: number | undefined) {
+  return useQuery({
+    queryKey: editorKeys.sample(id ?? 0),
+    queryFn: () => fetchTriggerSample(id as number),
+    enabled: id !== undefined,
+  })
+}
+
+/** A node's params evaluated against the sample captured at `capturedAt` (none: no query). */
+export function useNodePreview(id: number | undefined, nodeId: string, params: Record<string, unknown>, capturedAt: string | null) {
+  return useQuery({
+    queryKey: editorKeys.preview(id ?? 0, nodeId, params, capturedAt),
+    queryFn: () => previewNode(id as number, nodeId, params),
+    enabled: capturedAt !== null && id !== undefined,
+    retry: false,
+    placeholderData: (previous) => previous, // keep showing the last preview while typing
   })
 }

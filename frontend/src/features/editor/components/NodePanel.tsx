@@ -8,6 +8,16 @@ import { MAIN_PORT, type WorkflowFlowEdge, type WorkflowFlowNode } from '../lib/
 import type { ScopeName } from '../lib/scope'
 import type { NodeTypeInfo, WorkflowNodeData } from '../lib/types'
 import { ParamsForm } from './ParamsForm'
+import { SamplePreview } from './SamplePreview'
+import { TestEventPanel } from './TestEventPanel'
+
+/** The saved workflow, when it starts with a webhook: test events and previews need it. */
+export interface SavedWebhookWorkflow {
+  id: number
+  webhookUrl: string
+  /** Ids of the nodes in the saved definition. */
+  nodeIds: string[]
+}
 
 interface NodePanelProps {
   node: WorkflowFlowNode
@@ -21,6 +31,8 @@ interface NodePanelProps {
   /** Connect one of this node's ports to another node; returns why not, or null. */
   onConnect: (port: string, target: string) => string | null
   onRemoveEdge: (edgeId: string) => void
+  /** Set for a saved webhook workflow: the trigger listens for test events, the others preview. */
+  webhook?: SavedWebhookWorkflow
 }
 
 /** Param errors whose field has no input in the form (e.g. an unknown field): listed at the top. */
@@ -33,7 +45,7 @@ function unplacedParamErrors(errors: NodeErrors | undefined, info: NodeTypeInfo 
 }
 
 /** Everything about the selected node. */
-export function NodePanel({ node, info, nodes, edges, scope, errors, onChange, onRemove, onConnect, onRemoveEdge }: NodePanelProps) {
+export function NodePanel({ node, info, nodes, edges, scope, errors, onChange, onRemove, onConnect, onRemoveEdge, webhook }: NodePanelProps) {
   const style = categoryStyle(info?.category ?? 'unknown')
   const outputs = info?.outputs.length ? info.outputs : [MAIN_PORT]
   const outgoing = edges.filter((e) => e.source === node.id)
@@ -90,6 +102,12 @@ export function NodePanel({ node, info, nodes, edges, scope, errors, onChange, o
         </Box>
       ) : (
         <Text color="fg.error" fontSize="sm">Node type '{node.data.nodeType}' is not installed on this server.</Text>
+      )}
+
+      {webhook && node.data.nodeType === 'webhook' && <TestEventPanel workflowId={webhook.id} webhookUrl={webhook.webhookUrl} />}
+      {webhook && info && info.category !== 'trigger' && (
+        <SamplePreview workflowId={webhook.id} nodeId={node.id} params={node.data.params}
+          saved={webhook.nodeIds.includes(node.id)} />
       )}
 
       {info && info.category !== 'trigger' && <StepOverrides node={node} info={info} errors={errors} onChange={onChange} />}

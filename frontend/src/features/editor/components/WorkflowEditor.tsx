@@ -93,6 +93,9 @@ export function WorkflowEditor({ workflow, nodeTypes }: WorkflowEditorProps) {
   )
   const trigger = graph.nodes.find((n) => isTrigger(n.data.nodeType))
   const savedTrigger = workflow?.trigger_type
+  const savedWebhook = useMemo(() => (workflow && workflow.trigger_type === 'webhook'
+    ? { id: workflow.id, webhookUrl: String(workflow.webhook_url), nodeIds: workflow.definition.nodes.map((n) => n.id) }
+    : undefined), [workflow])
 
   const doSave = useCallback(() => {
     const input: WorkflowInput = { ...settings, definition: graph.definition }
@@ -266,6 +269,7 @@ export function WorkflowEditor({ workflow, nodeTypes }: WorkflowEditorProps) {
                       onRemove={() => graph.removeNode(selectedNode.id)}
                       onConnect={(port, target) => graph.connect({ source: selectedNode.id, target, sourceHandle: port })}
                       onRemoveEdge={graph.removeEdge}
+                      webhook={savedWebhook}
                     />
                   ) : selectedEdge ? (
                     <Stack gap="3" data-testid="edge-panel">
