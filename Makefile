@@ -12,10 +12,14 @@ FRONTEND_SOURCES = $(shell find $(FRONTEND)/src $(FRONTEND)/public -type f 2>/de
 
 .PHONY: install run dashboard test test-embedded test-services test-frontend test-e2e bench clean
 
-$(BIN)/.installed: setup.cfg pyproject.toml
+# The node plugins this repository ships, each its own distribution with its own suite.
+PLUGINS = plugins/automateos-email plugins/automateos-slack
+
+$(BIN)/.installed: setup.cfg pyproject.toml $(addsuffix /pyproject.toml,$(PLUGINS))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e ".[test]"
+	$(BIN)/pip install -q $(foreach plugin,$(PLUGINS),-e "$(plugin)[test]")
 	touch $@
 
 install: $(BIN)/.installed
@@ -43,8 +47,15 @@ run: install dashboard
 ## checks and its end-to-end suite in Chromium (on both backends likewise)
 test: install test-embedded test-services test-frontend test-e2e
 
+## Each plugin's suite runs from its own folder, as its CI would: its own pyproject.toml is
+## the pytest config (rootdir) and its conftest.py loads the kit, not the project's tests/.
+## PYTHONPATH: automateos imports the checkout's top-level config.py, which is not installed.
 test-embedded: install
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest
+	@for plugin in $(PLUGINS); do \
+		echo "== $$plugin's suite =="; \
+		(cd $$plugin && env -u DATABASE_URL -u REDIS_URL PYTHONPATH=$(CURDIR) $(abspath $(BIN))/pytest) || exit 1; \
+	done
 
 test-services: install
 	@if [ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ]; then \
