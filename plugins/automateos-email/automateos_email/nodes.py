@@ -11,7 +11,6 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from automateos.nodes.base import Node, NodeContext, NodeError, RetryableNodeError
 from automateos.nodes.http import policy_from_settings
-from automateos.nodes.ssrf import BlockedDestination
 
 from .transport import GuardedSMTP, GuardedSMTPSSL, tls_context
 
@@ -84,13 +83,12 @@ class SendEmail(Node):
         message = build_message(params)
         recipients = list(dict.fromkeys(params["to"] + params["cc"] + params["bcc"]))
         where = f"SMTP server {smtp['host']}:{smtp['port']}"
+        # The SSRF guard's BlockedDestination is a NodeError: it passes through as it is.
         try:
             with connect(ctx, smtp) as server:
                 if smtp.get("username"):
                     server.login(smtp["username"], smtp["password"])
                 refused = server.send_message(message, params["sender"], recipients)
-        except BlockedDestination:
-            raise
         except smtplib.SMTPRecipientsRefused as exc:
             raise _refused_error(exc.recipients, sent_to=0) from None
         except smtplib.SMTPAuthenticationError as exc:
