@@ -91,7 +91,7 @@ export function TestEventPanel({ workflowId, webhookUrl }: TestEventPanelProps) 
             Sample data, captured {new Date(captured).toLocaleString()}
           </Text>
           <Code as="pre" display="block" whiteSpace="pre-wrap" wordBreak="break-all" p="2" fontSize="xs" maxH="60"
-            overflowY="auto" aria-labelledby="sample-title" data-testid="trigger-sample">
+            overflowY="auto" tabIndex={0} aria-labelledby="sample-title" data-testid="trigger-sample">
             {JSON.stringify(sample.data?.sample, null, 2)}
           </Code>
         </Box>
