@@ -9,19 +9,88 @@ import os
 from pathlib import Path
 
 from dotenv import load_dotenv
+from limits import parse_many
 
 BASE_DIR = Path(__file__).resolve().parent
 load_dotenv(BASE_DIR / ".env")
 
 DEV_SECRET = "dev-secret-change-me-dev-secret-change-me"  # 32+ bytes for HS256
+# Values a copied .env.example (or a tutorial) leaves behind: never a production secret.
+PLACEHOLDER_SECRETS = frozenset({DEV_SECRET, "change-me", "change-me-too", "changeme", "secret", "dev"})
+MIN_SECRET_BYTES = 32
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+
+# Variables that did not parse, one line each ("NAME: why"), found when this module was
+# imported; create_app refuses to build with any (config_problems).
+_PARSE_PROBLEMS: list[str] = []
+
+
+class ConfigError(Exception):
+    """The environment cannot run the app: one line per bad variable in ``problems``."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
 
 
 def _bool(name: str, default: bool = False) -> bool:
-    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word not in TRUE_WORDS | FALSE_WORDS:
+        _PARSE_PROBLEMS.append(f"{name}: must be true or false, got {raw!r}")
+        return default
+    return word in TRUE_WORDS
 
 
-def _int(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))
+def _int(name: str, default: int, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw.strip().replace("_", ""))
+    except ValueError:
+        _PARSE_PROBLEMS.append(f"{name}: must be a whole number, got {raw!r}")
+        return default
+    if value < minimum:
+        _PARSE_PROBLEMS.append(f"{name}: must be at least {minimum}, got {value}")
+        return default
+    return value
+
+
+def _float(name: str, default: float, minimum: float = 0.0) -> float:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        _PARSE_PROBLEMS.append(f"{name}: must be a number, got {raw!r}")
+        return default
+    if not value >= minimum:  # also refuses nan
+        _PARSE_PROBLEMS.append(f"{name}: must be at least {minimum:g}, got {raw!r}")
+        return default
+    return value
+
+
+def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name, default).strip()
+    if value not in choices:
+        _PARSE_PROBLEMS.append(f"{name}: must be one of {' | '.join(choices)}, got {value!r}")
+        return default
+    return value
+
+
+def _rate_limit(name: str, default: str) -> str:
+    value = os.environ.get(name, default)
+    try:
+        parse_many(value)
+    except ValueError:
+        _PARSE_PROBLEMS.append(f"{name}: not a rate limit such as '10 per minute', got {value!r}")
+        return default
+    return value
 
 
 def _database_url() -> str:
@@ -39,7 +108,7 @@ def _database_url() -> str:
 class Config:
     """Settings shared by every environment."""
 
-    ENV_NAME = os.environ.get("AUTOMATEOS_ENV", "development")
+    ENV_NAME = _choice("AUTOMATEOS_ENV", "development", ("development", "production", "testing"))
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET)
     JWT_SECRET_KEY = os.environ.get("JWT_SECRET_KEY", os.environ.get("SECRET_KEY", DEV_SECRET))
     SQLALCHEMY_DATABASE_URI = _database_url()
@@ -48,11 +117,13 @@ class Config:
     # invalidates the whole pool, so the next checkout reconnects.
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {}
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        _PARSE_PROBLEMS.append(f"REDIS_URL: must start with redis://, rediss:// or unix://, got {REDIS_URL[:20]!r}")
     REDIS_NAMESPACE = os.environ.get("AUTOMATEOS_REDIS_NAMESPACE", "automateos")
 
     JWT_ACCESS_TOKEN_EXPIRES = _int("JWT_ACCESS_MINUTES", 15) * 60
     JWT_REFRESH_TOKEN_EXPIRES = _int("JWT_REFRESH_DAYS", 30) * 86400
-    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    LOGIN_RATE_LIMIT = _rate_limit("LOGIN_RATE_LIMIT", "10 per minute")
     # Forwarded headers (client address, scheme, host) count only from these peers, and
     # only PROXY_FIX_HOPS proxies deep (0: trust none). Render: 1 hop (automateos/proxy.py).
     PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)
@@ -82,7 +153,7 @@ class Config:
     RECONCILE_INTERVAL_SECONDS = _int("RECONCILE_INTERVAL_SECONDS", 60)
     # A running step's lease: renewed every third of it by its worker's heartbeat; a dead
     # worker's step is taken over once it lapses, whatever the node's time limit.
-    STEP_LEASE_SECONDS = float(os.environ.get("STEP_LEASE_SECONDS", 60))
+    STEP_LEASE_SECONDS = _float("STEP_LEASE_SECONDS", 60.0, minimum=1.0)
     # Largest node output a step may store, measured as its JSON in UTF-8.
     STEP_OUTPUT_MAX_BYTES = _int("STEP_OUTPUT_MAX_BYTES", 4 * 1024 * 1024)
     # Largest value one expression may build (about its JSON size); an expression may
@@ -96,7 +167,7 @@ class Config:
     # reconnect delay, lifetime of the stream token that EventSource puts in its URL.
     EVENTS_STREAM_MAXLEN = _int("EVENTS_STREAM_MAXLEN", 1000)
     EVENTS_STREAM_TTL_SECONDS = _int("EVENTS_STREAM_TTL_SECONDS", 7 * 86400)
-    EVENTS_PING_SECONDS = float(os.environ.get("EVENTS_PING_SECONDS", 15))
+    EVENTS_PING_SECONDS = _float("EVENTS_PING_SECONDS", 15.0, minimum=0.1)
     EVENTS_RETRY_MS = _int("EVENTS_RETRY_MS", 3000)
     EVENTS_TOKEN_SECONDS = _int("EVENTS_TOKEN_SECONDS", 60)
 
@@ -136,6 +207,12 @@ class Config:
     }
 
 
+    @classmethod
+    def problems(cls) -> list[str]:
+        """Why this environment cannot run the app, one line per bad variable."""
+        return list(_PARSE_PROBLEMS)
+
+
 class DevelopmentConfig(Config):
     """Laptop defaults: SQLite file, in-process worker."""
 
@@ -146,17 +223,31 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
 
     @classmethod
-    def check(cls) -> None:
-        """Raise if the environment is not fit for production."""
-        problems = []
-        if cls.SECRET_KEY == DEV_SECRET or cls.JWT_SECRET_KEY == DEV_SECRET:
-            problems.append("SECRET_KEY/JWT_SECRET_KEY must be set")
-        if not os.environ.get("DATABASE_URL"):
-            problems.append("DATABASE_URL must be set")
+    def problems(cls) -> list[str]:
+        """The parse problems, plus what production refuses: default or short secrets,
+        SQLite, no Redis, debug mode. (The encryption key is checked by the app factory,
+        which owns the keyring.)"""
+        problems = super().problems()
+        for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
+            value = os.environ.get(name)
+            if not value:
+                if name == "SECRET_KEY":
+                    problems.append(f"{name}: must be set in production ({MIN_SECRET_BYTES}+ random bytes)")
+            elif value in PLACEHOLDER_SECRETS:
+                problems.append(f"{name}: is a placeholder; set {MIN_SECRET_BYTES}+ random bytes")
+            elif len(value.encode()) < MIN_SECRET_BYTES:
+                problems.append(f"{name}: must be at least {MIN_SECRET_BYTES} bytes, got {len(value.encode())}")
+        database = os.environ.get("DATABASE_URL", "")
+        if not database:
+            problems.append("DATABASE_URL: must be set in production (PostgreSQL)")
+        elif database.startswith("sqlite"):
+            problems.append("DATABASE_URL: SQLite is for development; production needs PostgreSQL")
         if not cls.REDIS_URL:
-            problems.append("REDIS_URL must be set")
-        if problems:
-            raise RuntimeError("production config refused: " + "; ".join(problems))
+            problems.append("REDIS_URL: must be set in production (the broker and event bus)")
+        for name in ("FLASK_DEBUG", "DEBUG"):
+            if os.environ.get(name, "").strip().lower() in TRUE_WORDS:
+                problems.append(f"{name}: debug mode is refused in production")
+        return problems
 
 
 class TestConfig(Config):
@@ -178,4 +269,4 @@ CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig, "te
 
 def config_from_env() -> type[Config]:
     """The config class named by ``AUTOMATEOS_ENV``."""
-    return CONFIGS.get(os.environ.get("AUTOMATEOS_ENV", "development"), DevelopmentConfig)
+    return CONFIGS.get(Config.ENV_NAME, DevelopmentConfig)

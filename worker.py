@@ -6,13 +6,23 @@ broker that the CLI consumes, with the ticker (schedules, reconciler, retention)
 """
 from __future__ import annotations
 
+import logging
+
 import dramatiq
 
-from automateos import create_app
+# Alembic announces its plugins at INFO when Flask-Migrate imports it: seven lines of
+# noise in every worker process's boot, which never migrates.
+logging.getLogger("alembic").setLevel(logging.WARNING)
+
+from automateos import create_app_or_exit
 from automateos.engine.broker import get_broker
 from automateos.ticker import TickerMiddleware
 
-app = create_app()
+# A refused configuration: one line per bad variable and dramatiq's "import failed" code,
+# so the main process stops instead of logging a traceback per worker process.
+DRAMATIQ_RET_IMPORT = 2
+
+app = create_app_or_exit(DRAMATIQ_RET_IMPORT)
 broker = get_broker(app)
 broker.add_middleware(TickerMiddleware(app))
 dramatiq.set_broker(broker)

@@ -8,6 +8,7 @@ blueprints, CLI and actors in its ``init_app``; the embedded worker and ticker s
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from flask import Flask, jsonify
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
-from config import Config, ProductionConfig, config_from_env
+from config import Config, ConfigError, ProductionConfig, config_from_env
 
 from . import (auth, credentials, dashboard, engine, errors, events, logs, metrics, nodes, proxy, routing,
                security_headers, workflows)
@@ -30,8 +31,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 def create_app(config_class: type[Config] | None = None) -> Flask:
     """Build the app: extensions, then each package (blueprints, CLI, actors), then health."""
     config_class = config_class or config_from_env()
-    if issubclass(config_class, ProductionConfig):
-        config_class.check()
+    check_config(config_class)
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config_class)
     app.json = OrjsonProvider(app)
@@ -62,6 +62,35 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     dashboard.init_app(app)
     app.cli.add_command(serve_command)
     return app
+
+
+def check_config(config_class: type[Config]) -> None:
+    """Raise ConfigError naming every bad variable (production: the encryption key too)."""
+    problems = config_class.problems()
+    if issubclass(config_class, ProductionConfig):
+        keyring = credentials.keys.keyring_problem(vars_of(config_class))
+        if keyring:
+            problems.append(keyring)
+    if problems:
+        raise ConfigError(problems)
+
+
+def vars_of(config_class: type[Config]) -> dict[str, Any]:
+    """The upper-case settings of a config class, as ``app.config`` would hold them."""
+    return {name: getattr(config_class, name) for name in dir(config_class) if name.isupper()}
+
+
+def create_app_or_exit(exit_code: int = 1) -> Flask:
+    """``create_app()`` for an entry point: a refused configuration prints one line per bad
+    variable to stderr and exits with ``exit_code`` (the code its tool reads as "do not
+    retry": gunicorn 3, dramatiq 2), instead of a traceback."""
+    try:
+        return create_app()
+    except ConfigError as exc:
+        for line in exc.problems:
+            print(f"automateos: config refused: {line}", file=sys.stderr)
+        sys.stderr.flush()
+        raise SystemExit(exit_code) from None
 
 
 def _register_health(app: Flask) -> None:
