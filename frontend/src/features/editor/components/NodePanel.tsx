@@ -77,6 +77,9 @@ export function NodePanel({ node, info, nodes, edges, scope, errors, onChange, o
         </Alert.Root>
       )}
 
+      {/* First on a webhook's panel: its params form is long. */}
+      {webhook && node.data.nodeType === 'webhook' && <TestEventPanel workflowId={webhook.id} webhookUrl={webhook.webhookUrl} />}
+
       <Flex gap="3" wrap="wrap">
         <Field.Root flex="1 1 6rem">
           <Field.Label fontSize="sm">Id</Field.Label>
@@ -104,7 +107,6 @@ export function NodePanel({ node, info, nodes, edges, scope, errors, onChange, o
         <Text color="fg.error" fontSize="sm">Node type '{node.data.nodeType}' is not installed on this server.</Text>
       )}
 
-      {webhook && node.data.nodeType === 'webhook' && <TestEventPanel workflowId={webhook.id} webhookUrl={webhook.webhookUrl} />}
       {webhook && info && info.category !== 'trigger' && (
         <SamplePreview workflowId={webhook.id} nodeId={node.id} params={node.data.params}
           saved={webhook.nodeIds.includes(node.id)} />
