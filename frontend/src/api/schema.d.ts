@@ -215,6 +215,208 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/credential-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every installed credential type with the JSON Schema of its fields. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CredentialType"][];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's credentials, newest first; ``type`` keeps those of one type. */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    type?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CredentialPage"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        /** Create a credential (``data`` is validated by its type: 422 names the field). */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CredentialIn"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Credential"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/credentials/{credential_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                credential_id: number;
+            };
+            cookie?: never;
+        };
+        /** One credential. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    credential_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Credential"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a credential no workflow uses. */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    credential_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description No Content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Used by workflows (named in the message) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Rename, or replace some fields (secrets included) of a credential. */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    credential_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CredentialPatch"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Credential"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        trace?: never;
+    };
     "/api/events": {
         parameters: {
             query?: never;
@@ -346,10 +548,8 @@ export interface paths {
             };
             cookie?: never;
         };
-        get?: never;
-        put?: never;
-        /** Start a run. Accepts JSON, form data, text or an empty body. */
-        post: {
+        /** Start a run from a GET (if the webhook's methods allow it): the query is its input. */
+        get: {
             parameters: {
                 query?: never;
                 header?: never;
@@ -360,7 +560,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Finished run (respond: when_finished) */
+                /** @description Finished run (respond: when_finished or using_node without a respond node); with respond: using_node, whatever the respond node answers */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -369,7 +569,7 @@ export interface paths {
                         "application/json": components["schemas"]["HookAccepted"];
                     };
                 };
-                /** @description Accepted */
+                /** @description Accepted (a retried delivery: the first one's run, with Idempotent-Replayed: true) */
                 202: {
                     headers: {
                         [name: string]: unknown;
@@ -385,7 +585,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Bad or missing signature */
+                /** @description Bad, missing, stale or future signature (the reason is the message) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -394,6 +594,20 @@ export interface paths {
                 };
                 /** @description Unknown token or inactive workflow */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description A method the webhook does not accept (its methods are in Allow) */
+                405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description A delivery id whose first request did not record its run; send it again later */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -409,10 +623,461 @@ export interface paths {
                 default: components["responses"]["DEFAULT_ERROR"];
             };
         };
-        delete?: never;
+        /** Start a run from a PUT (if the webhook's methods allow it). */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Finished run (respond: when_finished or using_node without a respond node); with respond: using_node, whatever the respond node answers */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HookAccepted"];
+                    };
+                };
+                /** @description Accepted (a retried delivery: the first one's run, with Idempotent-Replayed: true) */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HookAccepted"];
+                    };
+                };
+                /** @description Body that cannot be stored as sent (invalid JSON, NaN, NUL, too deep) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Bad, missing, stale or future signature (the reason is the message) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Unknown token or inactive workflow */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description A method the webhook does not accept (its methods are in Allow) */
+                405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description A delivery id whose first request did not record its run; send it again later */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Body over WEBHOOK_MAX_BYTES, however it is sent */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        /** Start a run. Accepts JSON, form data, text or an empty body. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Finished run (respond: when_finished or using_node without a respond node); with respond: using_node, whatever the respond node answers */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HookAccepted"];
+                    };
+                };
+                /** @description Accepted (a retried delivery: the first one's run, with Idempotent-Replayed: true) */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HookAccepted"];
+                    };
+                };
+                /** @description Body that cannot be stored as sent (invalid JSON, NaN, NUL, too deep) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Bad, missing, stale or future signature (the reason is the message) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Unknown token or inactive workflow */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description A method the webhook does not accept (its methods are in Allow) */
+                405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description A delivery id whose first request did not record its run; send it again later */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Body over WEBHOOK_MAX_BYTES, however it is sent */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        /** Start a run from a DELETE (if the webhook's methods allow it). */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Finished run (respond: when_finished or using_node without a respond node); with respond: using_node, whatever the respond node answers */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HookAccepted"];
+                    };
+                };
+                /** @description Accepted (a retried delivery: the first one's run, with Idempotent-Replayed: true) */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HookAccepted"];
+                    };
+                };
+                /** @description Body that cannot be stored as sent (invalid JSON, NaN, NUL, too deep) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Bad, missing, stale or future signature (the reason is the message) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Unknown token or inactive workflow */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description A method the webhook does not accept (its methods are in Allow) */
+                405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description A delivery id whose first request did not record its run; send it again later */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Body over WEBHOOK_MAX_BYTES, however it is sent */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        /** Never a run: 405 with the methods the webhook accepts. */
+        options: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        /** Never a run: 405 (a HEAD would otherwise be served by GET). */
+        head: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        /** Start a run from a PATCH (if the webhook's methods allow it). */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Finished run (respond: when_finished or using_node without a respond node); with respond: using_node, whatever the respond node answers */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HookAccepted"];
+                    };
+                };
+                /** @description Accepted (a retried delivery: the first one's run, with Idempotent-Replayed: true) */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HookAccepted"];
+                    };
+                };
+                /** @description Body that cannot be stored as sent (invalid JSON, NaN, NUL, too deep) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Bad, missing, stale or future signature (the reason is the message) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Unknown token or inactive workflow */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description A method the webhook does not accept (its methods are in Allow) */
+                405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description A delivery id whose first request did not record its run; send it again later */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Body over WEBHOOK_MAX_BYTES, however it is sent */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        trace?: never;
+    };
+    "/api/hooks/{token}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        /** Capture a test event sent with GET. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        /** Capture a test event sent with PUT. */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        /** Capture a test event: checked like a real delivery, kept as the trigger's sample, not run. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CapturedEvent"];
+                    };
+                };
+                /** @description Bad or missing signature (the URL stays armed) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Unknown token, or the test URL is not listening */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description A method the webhook does not accept */
+                405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Body over WEBHOOK_MAX_BYTES */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        /** Capture a test event sent with DELETE. */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
         options?: never;
         head?: never;
-        patch?: never;
+        /** Capture a test event sent with PATCH. */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
         trace?: never;
     };
     "/api/logs": {
@@ -1204,6 +1869,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflows/{workflow_id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Evaluate a node's params against the trigger's sample (errors by param, nothing runs). */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workflow_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PreviewIn"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Preview"];
+                    };
+                };
+                /** @description No test event captured yet */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows/{workflow_id}/run": {
         parameters: {
             query?: never;
@@ -1250,10 +1968,126 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflows/{workflow_id}/sample": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: number;
+            };
+            cookie?: never;
+        };
+        /** The trigger's sample data (the last test event) and whether the test URL listens. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workflow_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TriggerSample"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/{workflow_id}/test-listen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Arm the test URL: its next delivery is checked, kept as the trigger's sample and not run. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workflow_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Listening"];
+                    };
+                };
+                /** @description The workflow does not start with a webhook */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        /** Disarm the test URL. */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workflow_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description No Content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        CapturedEvent: {
+            /** Format: date-time */
+            captured_at: string;
+            /** @description always `captured` */
+            status: string;
+        };
         CleanupResult: {
             deleted: number;
             dry_run: boolean;
@@ -1261,10 +2095,60 @@ export interface components {
             /** Format: date-time */
             older_than: string;
         };
+        Credential: {
+            /** Format: date-time */
+            created_at?: string;
+            /** @description values of the type's non-secret fields */
+            data?: {
+                [key: string]: unknown;
+            };
+            id?: number;
+            name?: string;
+            /** @description why the credential cannot be used (type not installed, data unreadable), or null */
+            problem?: string | null;
+            /** @description each secret field of the type: set or unset */
+            secrets?: {
+                [key: string]: "set" | "unset";
+            };
+            type?: string;
+            /** Format: date-time */
+            updated_at?: string;
+        };
+        CredentialIn: {
+            /** @description the type's fields; secret ones are write-only */
+            data: {
+                [key: string]: unknown;
+            };
+            name: string;
+            type: string;
+        };
+        CredentialPage: {
+            items: components["schemas"]["Credential"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
+        CredentialPatch: {
+            data?: {
+                [key: string]: unknown;
+            };
+            name?: string;
+        };
         Credentials: {
             /** Format: email */
             email: string;
             password: string;
+        };
+        CredentialType: {
+            description?: string;
+            display_name?: string;
+            /** @description JSON Schema of the fields (secret ones writeOnly) */
+            fields_schema?: {
+                [key: string]: unknown;
+            };
+            name?: string;
+            secret_fields?: string[];
+            version?: number;
         };
         Definition: {
             /** @description absent: no edges */
@@ -1410,6 +2294,11 @@ export interface components {
             /** @enum {string} */
             trigger: "webhook" | "manual" | "schedule" | "retry";
         };
+        Listening: {
+            /** Format: date-time */
+            expires_at: string;
+            url: string;
+        };
         LogCount: {
             count: number;
         };
@@ -1441,6 +2330,11 @@ export interface components {
             type?: string;
             version?: number;
         };
+        NodeVersion: {
+            node?: number;
+            package?: string | null;
+            package_version?: string | null;
+        };
         PaginationMetadata: {
             /** @description First available page number. */
             first_page?: number;
@@ -1467,6 +2361,29 @@ export interface components {
             target?: string;
             /** @description node type the entry point claims */
             type?: string;
+        };
+        Preview: {
+            /**
+             * Format: date-time
+             * @description when the sample was captured
+             */
+            captured_at: string;
+            /** @description param path (e.g. fields.total) → why its expression failed */
+            errors: {
+                [key: string]: string;
+            };
+            /** @description false when nodes between the trigger and this one decide its input: it is null */
+            input_known: boolean;
+            node_id: string;
+            /** @description the params with each expression's value (null where it failed) */
+            params: unknown;
+        };
+        PreviewIn: {
+            node_id: string;
+            /** @description params to evaluate (unsaved edits); absent: the saved node's */
+            params?: {
+                [key: string]: unknown;
+            };
         };
         ReadyEvent: {
             /** @description the stream's position (also this event's id) */
@@ -1528,15 +2445,22 @@ export interface components {
             /** Format: date-time */
             finished_at?: string | null;
             input?: unknown;
+            logs?: components["schemas"]["StepLogLine"][] | null;
             /** Format: date-time */
             next_attempt_at?: string | null;
             node_id?: string;
+            node_version?: (Record<string, never> | null) | components["schemas"]["NodeVersion"];
             output?: unknown;
             output_port?: string | null;
             /** Format: date-time */
             started_at?: string | null;
             status?: string;
             type?: string;
+        };
+        StepLogLine: {
+            level?: string;
+            message?: string;
+            time?: string;
         };
         StreamToken: {
             /** @description seconds */
@@ -1550,6 +2474,19 @@ export interface components {
             refresh_token: string;
             /** @example bearer */
             token_type: string;
+        };
+        TriggerSample: {
+            /** Format: date-time */
+            captured_at?: string | null;
+            /**
+             * Format: date-time
+             * @description the test URL takes one delivery until then; null when disarmed
+             */
+            listening_until?: string | null;
+            /** @description the trigger node that caught it */
+            node_id?: string | null;
+            /** @description the payload a run would have had: {body, headers, query, method}; null before any */
+            sample?: unknown;
         };
         User: {
             /** Format: date-time */

@@ -129,4 +129,7 @@ export type ApiTypesCheck = [
   Assert<Fits<WorkflowInput, Schemas['WorkflowIn']>>,
   Assert<Fits<Omit<NodeTypeInfo, 'params_schema'>, Omit<Schemas['NodeType'], 'params_schema'>>>,
   Assert<Fits<RunSummary, Schemas['ExecutionLogSummary']>>,
+  Assert<Fits<TestListening, Schemas['Listening']>>,
+  Assert<Fits<TriggerSample, Schemas['TriggerSample']>>,
+  Assert<Fits<NodePreview, Schemas['Preview']>>,
 ]
