@@ -13,6 +13,7 @@ signal cannot cut the cleanup short and leave a stack running.
 """
 from __future__ import annotations
 
+import base64
 import itertools
 import os
 import secrets
@@ -221,6 +222,8 @@ def production_env(db_url: str, redis_url: str, namespace: str, extra: dict[str,
     env.update({
         "AUTOMATEOS_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48),
         "JWT_SECRET_KEY": secrets.token_urlsafe(48), "DATABASE_URL": db_url,
+        # Credentials' key (32 random bytes, as `flask credentials generate-key` writes it).
+        "AUTOMATEOS_ENCRYPTION_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode("ascii"),
         "REDIS_URL": redis_url, "AUTOMATEOS_REDIS_NAMESPACE": namespace,
         # The checkout measured comes first (a worktree of an older commit measures that commit).
         "PYTHONPATH": str(ROOT), "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}", "PYTHONUNBUFFERED": "1",
