@@ -25,7 +25,7 @@ from ..extensions import db
 from . import signatures
 from .models import TriggerSample, Workflow
 from .service import WEBHOOK_TOKEN
-from .webhooks import read_body, request_payload
+from .webhooks import PRIVATE_HEADERS, check_signature, hook_params, read_body, request_payload
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,6 @@ TEST_EVENT = "workflow.test_event"
 # Long enough to switch to the sender's page and send one; short enough that a URL left
 # armed does not wait for strangers.
 DEFAULT_LISTEN_SECONDS = 300
-DEFAULT_METHODS = ("POST",)
 
 
 class ListeningSchema(Schema):
@@ -127,43 +126,25 @@ def _listening_workflow(token: str) -> Workflow:
     return workflow
 
 
-def _verification(params: dict[str, Any]) -> tuple[str, str, int] | None:
-    """``(scheme, secret, tolerance)`` the webhook node checks deliveries with, or None."""
-    verify = params.get("verify")
-    if verify:
-        return verify["scheme"], verify["secret"], int(verify.get("tolerance_seconds")
-                                                       or signatures.DEFAULT_TOLERANCE_SECONDS)
-    if params.get("secret"):
-        return "automateos", params["secret"], signatures.DEFAULT_TOLERANCE_SECONDS
-    return None
-
-
-def _check_delivery(params: dict[str, Any], body: bytes) -> str | None:
-    """405 or 401 as the real webhook answers them; returns the signature header to keep
-    out of the sample (None when the webhook checks no signature)."""
-    methods = params.get("methods") or list(DEFAULT_METHODS)
-    if request.method not in methods:
-        abort(405, message=f"This webhook accepts {', '.join(methods)}.", headers={"Allow": ", ".join(methods)})
-    check = _verification(params)
-    if check is None:
-        return None
-    scheme, secret, tolerance = check
-    try:
-        signatures.verify(scheme, secret, request.headers, body, tolerance_seconds=tolerance)
-    except (signatures.SignatureRefused, KeyError) as exc:
-        abort(401, message=str(exc) if isinstance(exc, signatures.SignatureRefused) else "Unknown signature scheme.")
-    return signatures.SCHEMES[scheme].signature_header
+def _checked_payload(workflow: Workflow) -> dict[str, Any]:
+    """The delivery as a run's payload, after the real webhook's checks, with its code
+    (webhooks.py): 405 for a method it does not accept, 413, 401, 400."""
+    params = hook_params(workflow.trigger_params())
+    if request.method not in params["methods"]:
+        abort(405, message=f"This webhook accepts {', '.join(params['methods'])}.",
+              headers={"Allow": ", ".join(params["methods"])})
+    body = read_body(int(current_app.config["WEBHOOK_MAX_BYTES"]))
+    verify = params["verify"]
+    check_signature(verify, body)
+    private = PRIVATE_HEADERS | {signatures.SCHEMES[verify["scheme"]].signature_header.lower()} if verify \
+        else PRIVATE_HEADERS
+    return request_payload(body, private)
 
 
 def capture(token: str) -> datetime:
     """Take a delivery on the test URL as the trigger's sample; returns when it was captured."""
     workflow = _listening_workflow(token)
-    body = read_body(int(current_app.config["WEBHOOK_MAX_BYTES"]))
-    params = workflow.trigger_params()
-    private = _check_delivery(params, body)
-    payload = request_payload(body)
-    if private:  # the scheme's signature is transport, as in a real run's payload
-        payload["headers"] = {k: v for k, v in payload["headers"].items() if k.lower() != private.lower()}
+    payload = _checked_payload(workflow)
     now, node_id = utcnow(), trigger_node_id(workflow)
     captured = db.session.execute(
         update(TriggerSample)
