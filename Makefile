@@ -49,12 +49,11 @@ test: install test-embedded test-services test-frontend test-e2e
 
 ## Each plugin's suite runs from its own folder, as its CI would: its own pyproject.toml is
 ## the pytest config (rootdir) and its conftest.py loads the kit, not the project's tests/.
-## PYTHONPATH: automateos imports the checkout's top-level config.py, which is not installed.
 test-embedded: install
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest
 	@for plugin in $(PLUGINS); do \
 		echo "== $$plugin's suite =="; \
-		(cd $$plugin && env -u DATABASE_URL -u REDIS_URL PYTHONPATH=$(CURDIR) $(abspath $(BIN))/pytest) || exit 1; \
+		(cd $$plugin && env -u DATABASE_URL -u REDIS_URL $(abspath $(BIN))/pytest) || exit 1; \
 	done
 
 test-services: install
