@@ -172,6 +172,10 @@ class Config:
     EVENTS_TOKEN_SECONDS = _int("EVENTS_TOKEN_SECONDS", 60)
 
     # The dashboard's production build, served at / (a relative path is from the project root).
+    # Log lines: json (one object per line, with the request id) or text; default json in
+    # production.
+    LOG_FORMAT = _choice("LOG_FORMAT", "json" if ENV_NAME == "production" else "text", ("json", "text"))
+
     DASHBOARD_DIST = os.environ.get("DASHBOARD_DIST", "frontend/dist")
     # Runs counted for a workflow card's success rate (GET /api/stats/workflows).
     STATS_RECENT_RUNS = _int("STATS_RECENT_RUNS", 20)

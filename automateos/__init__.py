@@ -19,8 +19,8 @@ from sqlalchemy.engine import Engine
 
 from config import Config, ConfigError, ProductionConfig, config_from_env
 
-from . import (auth, credentials, dashboard, engine, errors, events, logs, metrics, nodes, proxy, routing,
-               security_headers, workflows)
+from . import (auth, credentials, dashboard, engine, errors, events, logging_setup, logs, metrics, nodes, proxy,
+               routing, security_headers, workflows)
 from .extensions import api, db, jwt, limiter, migrate
 from .json_provider import OrjsonProvider
 from .serve import serve_command
@@ -35,9 +35,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config_class)
     app.json = OrjsonProvider(app)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging_setup.configure_logging(app.config["LOG_FORMAT"])
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    logging_setup.init_app(app)
     proxy.init_app(app)
     security_headers.init_app(app)
 

@@ -10,6 +10,7 @@ process (the test suite builds a few) each keep their own queue and worker.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -25,6 +26,9 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from ..extensions import db
+from ..logging_setup import request_id_var
+
+logger = logging.getLogger(__name__)
 
 QUEUE = "automateos"
 BROKER_EXTENSION = "automateos.broker"
@@ -94,10 +98,41 @@ class AppContextMiddleware(Middleware):
     after_skip_message = after_process_message
 
 
+class RequestIdMiddleware(Middleware):
+    """Carry the request id from the sender into the worker's log lines.
+
+    A message enqueued while a request id is set (a web request, or a message that
+    itself carries one) gets it in ``message.options["request_id"]``; the worker sets it
+    again while it processes that message, so every line logged meanwhile carries it.
+    """
+
+    def __init__(self) -> None:
+        self.state = threading.local()
+
+    def before_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message, delay: int | None) -> None:
+        request_id = request_id_var.get()
+        if request_id and "request_id" not in message.options:
+            message.options["request_id"] = request_id
+
+    def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+        self.state.token = request_id_var.set(message.options.get("request_id"))
+        logger.debug("processing %s%r (message %s)", message.actor_name, tuple(message.args), message.message_id)
+
+    def after_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message, *,
+                              result: Any = None, exception: BaseException | None = None) -> None:
+        token = getattr(self.state, "token", None)
+        if token is not None:
+            self.state.token = None
+            request_id_var.reset(token)
+
+    after_skip_message = after_process_message
+
+
 def init_broker(app: Flask, *actors: dramatiq.Actor) -> dramatiq.Broker:
     """Build ``app``'s broker from its config and declare ``actors`` on it."""
     broker = build_broker(app.config["REDIS_URL"], app.config["REDIS_NAMESPACE"])
     broker.add_middleware(AppContextMiddleware(app))
+    broker.add_middleware(RequestIdMiddleware())
     app.extensions[BROKER_EXTENSION] = broker
     declare_actors(app, *actors)
     return broker
