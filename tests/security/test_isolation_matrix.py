@@ -29,7 +29,7 @@ from automateos.engine.models import ExecutionLog
 from tests.conftest import ApiUser, drain, wait_for_log, webhook_flow
 
 # Path or query parameters that name an object, and the kind of object they name.
-OBJECT_KINDS = {"workflow_id": "workflow", "log_id": "log"}
+OBJECT_KINDS = {"workflow_id": "workflow", "log_id": "log", "credential_id": "credential"}
 
 # Parameters that look like ids but name no object of a user (why, for the reader).
 NOT_OBJECT_IDS = {
@@ -38,6 +38,7 @@ NOT_OBJECT_IDS = {
 # Routes whose path parameter is a secret rather than an owned object's id.
 PUBLIC_BY_SECRET = {
     "/api/hooks/<token>": "a webhook is public by design: its 32-byte token is the credential",
+    "/api/hooks/<token>/test": "the webhook's test URL: the same token, armed by its owner for a few minutes",
 }
 
 # Request bodies that make each call valid on the caller's own object (default: none,
@@ -48,6 +49,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "workflows.WorkflowItem"): {"name": "renamed", "active": False},
     ("POST", "workflows.WorkflowRun"): {"payload": {"n": 1}},
     ("POST", "logs.LogRetry"): {"mode": "latest"},
+    ("PATCH", "credentials.CredentialItem"): {"name": "renamed"},
+    ("POST", "workflows.WorkflowPreview"): {"node_id": "shape"},
 }
 # Required query parameters that a route needs besides the id (value for a valid call).
 REQUIRED_QUERY = {"days": 1}
@@ -123,7 +126,13 @@ def make_objects(app: Flask, client, user: ApiUser, marker: str) -> dict[str, in
         log.started_at, log.finished_at = log.started_at - AGE, log.finished_at - AGE
         db.session.commit()
         db.session.remove()
-    return {"workflow_id": workflow["id"], "log_id": log_id}
+    # A captured test event, so that a preview of the workflow's nodes has a sample to use.
+    assert user.post(f"/api/workflows/{workflow['id']}/test-listen").status_code == 200
+    assert client.post(f"/api/hooks/{token}/test", json={"n": 2}).status_code < 300
+    credential = user.post("/api/credentials", {"name": f"cred {marker}", "type": "bearer_token",
+                                                "data": {"token": f"token-{marker}"}})
+    assert credential.status_code == 201, credential.get_json()
+    return {"workflow_id": workflow["id"], "log_id": log_id, "credential_id": credential.get_json()["id"]}
 
 
 def rows_of(app: Flask, user_id: int) -> dict[str, list[tuple]]:

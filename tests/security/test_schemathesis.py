@@ -43,6 +43,8 @@ RULES_BEYOND_THE_SCHEMA = [
     r"^(POST|PUT|PATCH) /api/workflows(/\{workflow_id\})?$",
     r"^GET /api/(workflows/\{workflow_id\}/)?logs(/count)?$",
     r"^GET /api/stats/",
+    # A credential's type must be one installed (a plugin's), and its data that type's fields.
+    r"^(POST /api/credentials|PATCH /api/credentials/\{credential_id\})$",
 ]
 ACCEPTED_WITH_RULES = ["2xx", "401", "403", "404", "409", "422", "429"]
 
@@ -74,9 +76,11 @@ class World:
     workflow_id: int
     log_id: int
     token: str
+    credential_id: int
 
     def path_parameters(self) -> dict[str, Any]:
-        return {"workflow_id": self.workflow_id, "log_id": self.log_id, "token": self.token}
+        return {"workflow_id": self.workflow_id, "log_id": self.log_id, "token": self.token,
+                "credential_id": self.credential_id}
 
 
 @pytest.fixture
@@ -87,7 +91,9 @@ def world(app: Flask, client, user: ApiUser) -> World:
     accepted = client.post(f"/api/hooks/{token}", json={"n": 1})
     assert accepted.status_code == 202
     log = wait_for_log(app, user, accepted.get_json()["log_id"])
-    return World(user, workflow["id"], log["id"], token)
+    credential = user.post("/api/credentials", {"name": "fuzzed", "type": "bearer_token", "data": {"token": "t0k3n"}})
+    assert credential.status_code == 201, credential.get_json()
+    return World(user, workflow["id"], log["id"], token, credential.get_json()["id"])
 
 
 def fresh_session(app: Flask, email: str) -> dict[str, Any]:
