@@ -2,6 +2,7 @@
 ``dramatiq worker`` (the Procfile's commands, fewer processes) in production mode."""
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import signal
@@ -47,6 +48,8 @@ class AppStack:
             "AUTOMATEOS_ENV": "production",
             "SECRET_KEY": secrets.token_urlsafe(48),
             "JWT_SECRET_KEY": secrets.token_urlsafe(48),
+            # Production refuses to start without the credentials' key (32 random bytes).
+            "AUTOMATEOS_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii"),
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
             "AUTOMATEOS_REDIS_NAMESPACE": namespace,
