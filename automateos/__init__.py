@@ -21,6 +21,7 @@ from config import Config, ConfigError, ProductionConfig, config_from_env
 
 from . import (auth, credentials, dashboard, engine, errors, events, logging_setup, logs, metrics, nodes, proxy,
                routing, security_headers, workflows)
+from .engine.broker import workers_cli
 from .extensions import api, db, jwt, limiter, migrate
 from .json_provider import OrjsonProvider
 from .serve import serve_command
@@ -62,6 +63,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     _register_health(app)
     dashboard.init_app(app)
     app.cli.add_command(serve_command)
+    app.cli.add_command(workers_cli)
     return app
 
 
@@ -115,8 +117,10 @@ def _register_health(app: Flask) -> None:
                 checks["redis"] = "ok"
             except Exception as exc:
                 checks["redis"] = f"error: {type(exc).__name__}"
-        ok = all(v == "ok" for v in checks.values())
-        return jsonify(status="ok" if ok else "unavailable", checks=checks), 200 if ok else 503
+        down = [name for name, state in checks.items() if state != "ok"]
+        if not down:
+            return jsonify(status="ok", checks=checks), 200
+        return jsonify(status="unavailable", checks=checks, message=f"unreachable: {', '.join(down)}"), 503
 
 
 @event.listens_for(Engine, "connect")

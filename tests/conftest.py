@@ -59,6 +59,23 @@ def app() -> Flask:
     start_worker(app, WORKER_THREADS)  # a real Worker on the app's broker (StubBroker or Redis)
     yield app
     stop_worker(app)
+    _delete_namespace(app)
+
+
+def _delete_namespace(app: Flask) -> None:
+    """Leave nothing of this session in Redis: Dramatiq's ``__heartbeats__`` sorted set (no
+    expiry), queues, acks, limits, streams, and those of apps tests built under
+    ``<namespace>-...`` namespaces."""
+    broker = get_broker(app)
+    client = getattr(broker, "client", None)
+    if client is None:  # StubBroker: nothing outside this process
+        return
+    broker.close()
+    namespace = app.config["REDIS_NAMESPACE"]
+    for pattern in (f"{namespace}:*", f"{namespace}-*"):
+        keys = list(client.scan_iter(pattern, count=1000))
+        for start in range(0, len(keys), 500):
+            client.delete(*keys[start:start + 500])
 
 
 def drain(timeout: float = 30.0) -> None:

@@ -44,3 +44,28 @@ if os.name != "posix":  # the script path above is the POSIX venv layout
     import pytest
 
     pytestmark = pytest.mark.skip("POSIX venv layout")
+
+
+def test_workers_status_shows_the_suites_worker(app) -> None:
+    """Services pass: the suite's in-process Worker heartbeats on Redis and is listed alive."""
+    from tests.conftest import ON_SERVICES
+
+    if not ON_SERVICES:
+        import pytest
+
+        pytest.skip("heartbeats live in Redis")
+    result = app.test_cli_runner().invoke(args=["workers", "status", "--json"])
+    assert result.exit_code == 0, result.output
+    seen = json.loads(result.output)
+    assert any(w["alive"] and w["last_seen_seconds"] < 60 for w in seen), seen
+
+
+def test_workers_status_without_redis_says_why(app) -> None:
+    from tests.conftest import ON_SERVICES
+
+    if ON_SERVICES:
+        import pytest
+
+        pytest.skip("embedded mode only")
+    result = app.test_cli_runner().invoke(args=["workers", "status"])
+    assert result.exit_code == 1 and "REDIS_URL is not set" in result.output

@@ -9,6 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import redis
+
+from tests.conftest import ON_SERVICES
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -120,3 +123,23 @@ def test_a_good_production_config_builds(tmp_path: Path) -> None:
     result = _run([sys.executable, "-c", "import wsgi; print(wsgi.app.config['ENV_NAME'])"], env, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("production")
+
+
+def test_readyz_names_the_unreachable_backend(app, client, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The probe reads REDIS_URL per request: point it where nothing listens. (A second app
+    # would rebind the process-wide limiter to that Redis.)
+    monkeypatch.setitem(app.config, "REDIS_URL", f"redis://127.0.0.1:{_free_port()}/0")
+    resp = client.get("/readyz")
+    assert resp.status_code == 503
+    body = resp.get_json()
+    assert body["checks"]["database"] == "ok" and body["checks"]["redis"].startswith("error")
+    assert body["message"] == "unreachable: redis"
+
+
+@pytest.mark.skipif(not ON_SERVICES, reason="rate-limit storage is Redis on the services pass")
+def test_rate_limit_keys_live_under_the_namespace(app, client) -> None:
+    client.post("/api/auth/login", json={"email": "nobody@example.com", "password": "wrong password"})
+    client_redis = redis.Redis.from_url(app.config["REDIS_URL"])
+    ours = [k.decode() for k in client_redis.scan_iter("*nobody@example.com*")]
+    assert ours and all(k.startswith(f"{app.config['REDIS_NAMESPACE']}:") for k in ours), ours
+    assert not list(client_redis.scan_iter("LIMITS:*nobody@example.com*"))

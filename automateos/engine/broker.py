@@ -10,10 +10,14 @@ process (the test suite builds a few) each keep their own queue and worker.
 """
 from __future__ import annotations
 
+import json
 import logging
 import threading
+import time
+from dataclasses import asdict, dataclass
 from typing import Any
 
+import click
 import dramatiq
 import redis
 from dramatiq import Worker
@@ -21,6 +25,7 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import Middleware
 from flask import Flask, current_app, has_app_context
+from flask.cli import AppGroup
 from flask.ctx import AppContext
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -166,6 +171,62 @@ def start_worker(app: Flask, threads: int) -> Worker:
 def get_worker(app: Flask | None = None) -> Worker | None:
     """The in-process Worker of ``app`` (default: the current app), if one was started."""
     return (app or current_app).extensions.get(WORKER_EXTENSION)
+
+
+@dataclass(frozen=True)
+class WorkerSeen:
+    """One Dramatiq worker process as its Redis heartbeats show it."""
+
+    worker_id: str
+    last_seen_seconds: float  # since its last heartbeat
+    alive: bool  # heard from within the broker's heartbeat timeout
+    in_flight: int  # messages it holds unacknowledged
+
+
+def workers_seen(app: Flask) -> list[WorkerSeen]:
+    """The worker processes of ``app``'s Redis broker, from ``<namespace>:__heartbeats__``
+    (a sorted set: broker id -> last heartbeat, ms) and their ``__acks__`` sets. Every
+    process consuming the queues heartbeats on every poll; one silent for longer than the
+    heartbeat timeout is dead (its messages go back to the queue)."""
+    broker = get_broker(app)
+    if not isinstance(broker, RedisBroker):
+        return []
+    client = broker.client
+    now_ms = time.time() * 1000
+    seen = []
+    for worker_id, score in client.zrange(f"{broker.namespace}:__heartbeats__", 0, -1, withscores=True):
+        worker_id = worker_id.decode() if isinstance(worker_id, bytes) else worker_id
+        in_flight = sum(client.scard(key) for key in client.scan_iter(f"{broker.namespace}:__acks__.{worker_id}.*"))
+        age_ms = max(0.0, now_ms - score)
+        seen.append(WorkerSeen(worker_id, round(age_ms / 1000, 1), age_ms < broker.heartbeat_timeout, in_flight))
+    return sorted(seen, key=lambda w: w.last_seen_seconds)
+
+
+workers_cli = AppGroup("workers", help="Dramatiq worker processes, seen through their Redis heartbeats.")
+
+
+@workers_cli.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def workers_status_command(as_json: bool) -> None:
+    """List worker processes: last heartbeat, alive or dead, messages in hand."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config["REDIS_URL"]:
+        raise click.ClickException("REDIS_URL is not set: the embedded worker runs inside `serve`")
+    try:
+        seen = workers_seen(app)
+    except redis.RedisError as exc:
+        raise click.ClickException(f"Redis unreachable: {type(exc).__name__}: {exc}") from None
+    if as_json:
+        click.echo(json.dumps([asdict(w) for w in seen], indent=2))
+        return
+    if not seen:
+        click.echo("no worker has sent a heartbeat (is `dramatiq worker` running?)")
+        return
+    alive = sum(w.alive for w in seen)
+    click.echo(f"{alive} alive, {len(seen) - alive} dead")
+    for w in seen:
+        click.echo(f"{w.worker_id}  {'alive' if w.alive else 'DEAD '}  last seen {w.last_seen_seconds:>7.1f}s ago"
+                   f"  in flight {w.in_flight}")
 
 
 def stop_worker(app: Flask) -> None:
