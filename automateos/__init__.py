@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from flask import Flask, jsonify
+from flask import Flask, jsonify, send_from_directory
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from swagger_ui_bundle import swagger_ui_path
 
 from config import Config, ConfigError, ProductionConfig, config_from_env
 
@@ -61,6 +62,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     events.init_app(app)
     metrics.init_app(app)
     _register_health(app)
+    _register_docs_assets(app)
     dashboard.init_app(app)
     app.cli.add_command(serve_command)
     app.cli.add_command(workers_cli)
@@ -94,6 +96,15 @@ def create_app_or_exit(exit_code: int = 1) -> Flask:
             print(f"automateos: config refused: {line}", file=sys.stderr)
         sys.stderr.flush()
         raise SystemExit(exit_code) from None
+
+
+def _register_docs_assets(app: Flask) -> None:
+    """Serve Swagger UI's files (pinned: swagger-ui-bundle) at OPENAPI_SWAGGER_UI_URL."""
+
+    @app.get("/api/docs/assets/<path:filename>")
+    def swagger_ui_asset(filename: str) -> Any:
+        """One of Swagger UI's static files."""
+        return send_from_directory(swagger_ui_path, filename, max_age=86400)
 
 
 def _register_health(app: Flask) -> None:

@@ -69,3 +69,14 @@ def test_workers_status_without_redis_says_why(app) -> None:
         pytest.skip("embedded mode only")
     result = app.test_cli_runner().invoke(args=["workers", "status"])
     assert result.exit_code == 1 and "REDIS_URL is not set" in result.output
+
+
+def test_api_docs_serve_pinned_local_swagger_ui(client) -> None:
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "cdn." not in html and "/api/docs/assets/swagger-ui-bundle.js" in html
+    for asset in ("swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css"):
+        resp = client.get(f"/api/docs/assets/{asset}")
+        assert resp.status_code == 200 and len(resp.data) > 1000, asset
+    assert client.get("/api/docs/assets/../../config.py").status_code == 404
