@@ -29,7 +29,7 @@ FACTORY = PACKAGE  # automateos/__init__.py: the app factory, on the app layer
 # Lowest first. A new package or top-level module must be placed here.
 LAYERS: list[tuple[str, frozenset[str]]] = [
     ("core", frozenset({"extensions", "db_types", "errors", "jsonbody", "json_provider", "redaction",
-                        "pagination", "security_headers"})),
+                        "pagination", "security_headers", "logging_setup"})),
     ("bus and expressions", frozenset({"bus", "expressions"})),
     ("nodes and auth", frozenset({"nodes", "auth"})),
     ("credentials", frozenset({"credentials"})),
@@ -38,6 +38,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
     ("logs", frozenset({"logs"})),
     ("events", frozenset({"events"})),
     ("app", frozenset({FACTORY, "routing", "dashboard", "proxy", "ticker", "serve", "metrics"})),
+    ("console script", frozenset({"cli"})),  # builds the app: above the factory
 ]
 LAYER_OF = {node: index for index, (_, nodes) in enumerate(LAYERS) for node in nodes}
 
