@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DISTS = ROOT / "tests" / "fixtures" / "node_dists"
 BUILTINS = {
     "webhook", "manual", "schedule", "http_request", "transform",
-    "filter", "if", "merge", "delay", "fail",
+    "filter", "if", "merge", "delay", "fail", "respond",
 }
 
 PROBE = r"""
