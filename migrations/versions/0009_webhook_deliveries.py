@@ -1,6 +1,6 @@
 """webhook deliveries: a retried delivery starts no second run
 
-Revision ID: 0005
+Revision ID: 0009
 Revises: 0008
 
 One row per delivery id a workflow's webhook received, unique per workflow: the unique
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from automateos.db_types import UTCDateTime
 
 # revision identifiers, used by Alembic.
-revision = '0005'
+revision = '0009'
 down_revision = '0008'
 branch_labels = None
 depends_on = None
