@@ -8,7 +8,7 @@ from ..bus import EventBus
 from ..engine.status import StatusChange, on_committed_changes
 from ..extensions import api
 from .publisher import publish_changes
-from .schemas import ExecutionEventSchema, ReadyEventSchema, ResetEventSchema, StepEventSchema
+from .schemas import ExecutionEventSchema, ReadyEventSchema, ResetEventSchema, StepEventSchema, TestEventSchema
 from .stream import shutdown_streams, track
 from .views import blp
 
@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
             "description": "60-second token from POST /api/events/token; accepted by GET /api/events only",
         })
     for name, schema in (("ExecutionEvent", ExecutionEventSchema), ("StepEvent", StepEventSchema),
-                         ("ReadyEvent", ReadyEventSchema), ("ResetEvent", ResetEventSchema)):
+                         ("ReadyEvent", ReadyEventSchema), ("ResetEvent", ResetEventSchema),
+                         ("TestEvent", TestEventSchema)):
         if name not in api.spec.components.schemas:
             api.spec.components.schema(name, schema=schema)

@@ -26,6 +26,8 @@ after it with the `Last-Event-ID` header or the `last_event_id` query parameter)
 
 * `execution.created`, `execution.updated`: ExecutionEvent (the run's summary)
 * `step.updated`: StepEvent
+* `workflow.test_event`: TestEvent, a webhook's test URL captured a delivery (no run; the
+  sample is at GET /api/workflows/{id}/sample)
 * `events.ready`: ReadyEvent, once the replay after the id asked for is done
 * `events.reset`: ResetEvent, when events after that id are no longer kept: refetch
 

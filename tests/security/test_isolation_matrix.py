@@ -34,6 +34,7 @@ OBJECT_KINDS = {"workflow_id": "workflow", "log_id": "log", "credential_id": "cr
 # Parameters that look like ids but name no object of a user (why, for the reader).
 NOT_OBJECT_IDS = {
     "last_event_id": "a position in the caller's own event stream",
+    "filename": "a file of the API docs' Swagger UI, public and the same for everyone",
 }
 # Routes whose path parameter is a secret rather than an owned object's id.
 PUBLIC_BY_SECRET = {
