@@ -34,12 +34,12 @@ OBJECT_KINDS = {"workflow_id": "workflow", "log_id": "log", "credential_id": "cr
 # Parameters that look like ids but name no object of a user (why, for the reader).
 NOT_OBJECT_IDS = {
     "last_event_id": "a position in the caller's own event stream",
-    "filename": "a file of the API docs' Swagger UI, public and the same for everyone",
 }
-# Routes whose path parameter is a secret rather than an owned object's id.
-PUBLIC_BY_SECRET = {
+# Public routes whose path parameter is no owned object's id (a secret, or a public file).
+PUBLIC_ROUTES = {
     "/api/hooks/<token>": "a webhook is public by design: its 32-byte token is the credential",
     "/api/hooks/<token>/test": "the webhook's test URL: the same token, armed by its owner for a few minutes",
+    "/api/docs/assets/<path:filename>": "Swagger UI's files for the API docs, the same for everyone",
 }
 
 # Request bodies that make each call valid on the caller's own object (default: none,
@@ -80,7 +80,7 @@ def path_cases(app: Flask) -> tuple[list[Case], list[str]]:
     """Every /api route with an id in its path; and the parameters of no known kind."""
     cases, unknown = [], []
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api/") or not rule.arguments or rule.rule in PUBLIC_BY_SECRET:
+        if not rule.rule.startswith("/api/") or not rule.arguments or rule.rule in PUBLIC_ROUTES:
             continue
         for arg in sorted(rule.arguments):
             if arg not in OBJECT_KINDS:
@@ -271,11 +271,11 @@ def test_the_matrix_sees_every_route_of_the_app(app, client):
     spec = client.get("/api/openapi.json").get_json()
     by_path, _ = path_cases(app)
     by_query, _ = query_cases(spec, app)
-    covered = {c.rule for c in by_path} | {c.rule for c in by_query} | set(PUBLIC_BY_SECRET)
+    covered = {c.rule for c in by_path} | {c.rule for c in by_query} | set(PUBLIC_ROUTES)
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/") and rule.arguments:
             assert rule.rule in covered, f"{rule.rule} takes an id but is not in the matrix"
-    assert set(PUBLIC_BY_SECRET) <= {r.rule for r in app.url_map.iter_rules()}, "an exemption names no route"
+    assert set(PUBLIC_ROUTES) <= {r.rule for r in app.url_map.iter_rules()}, "an exemption names no route"
 
 
 def test_the_matrix_fails_when_the_caller_may_reach_the_object(app, client, make_user):
