@@ -22,6 +22,7 @@ from config import Config, ConfigError, ProductionConfig, config_from_env
 
 from . import (auth, credentials, dashboard, engine, errors, events, logging_setup, logs, metrics, nodes, proxy,
                routing, security_headers, workflows)
+from .db_types import json_loads
 from .engine.broker import workers_cli
 from .extensions import api, db, jwt, limiter, migrate
 from .json_provider import OrjsonProvider
@@ -37,6 +38,9 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config_class)
     app.json = OrjsonProvider(app)
+    # JSON columns read back by orjson where it reads them as the standard json does.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"json_deserializer": json_loads,
+                                               **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
     logging_setup.configure_logging(app.config["LOG_FORMAT"])
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
