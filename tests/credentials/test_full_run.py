@@ -41,3 +41,42 @@ def test_a_run_uses_the_credential_and_stores_no_secret(app, user):
     assert send["output"]["echo"] == "Bearer [redacted]"  # the node echoed it: masked before storing
     for part in (TOKEN, TOKEN[:10], TOKEN[-10:]):
         assert part not in everything
+
+
+def _run_with_credential(app, user, credential: object) -> dict:
+    """Run acme_send with ``credential`` given at run time (an expression, so that the save
+    cannot check it) and up to three retries allowed; the finished run's detail."""
+    workflow = user.create_workflow(webhook_flow(
+        {"id": "send", "type": "acme_send", "max_retries": 3, "retry_backoff": 0.01,
+         "params": {"channel": "ops", "credential": "{{ trigger.cid }}"}}))
+    resp = user.post(f"/api/workflows/{workflow['id']}/run", {"payload": {"cid": credential}})
+    assert resp.status_code == 202, resp.get_json()
+    return wait_for_log(app, user, resp.get_json()["id"], timeout=10)
+
+
+@pytest.mark.usefixtures("installed_plugin")
+def test_a_credential_given_by_expression_is_opened_at_run_time(app, user):
+    cid = make_credential(user, data={"token": TOKEN}, type_="acme_dist")["id"]
+    log = _run_with_credential(app, user, cid)
+    assert log["status"] == "success", log["error"]
+    assert log["steps"][-1]["output"]["has_credential"] is True
+
+
+@pytest.mark.usefixtures("installed_plugin")
+@pytest.mark.parametrize("case", ["missing", "other_owner", "wrong_type"])
+def test_a_credential_the_run_may_not_use_fails_the_step_at_once(app, user, other_user, case):
+    if case == "missing":
+        cid, expected = 987654, "Credential 987654 does not exist"
+    elif case == "other_owner":
+        cid = make_credential(other_user, data={"token": TOKEN}, type_="acme_dist")["id"]
+        expected = f"Credential {cid} does not exist"  # someone else's reads as missing
+    else:
+        cid = make_credential(user, type_="acme_test")["id"]
+        expected = f"is of type 'acme_test'; this node needs a credential of type 'acme_dist'"
+    log = _run_with_credential(app, user, cid)
+    send = next(s for s in log["steps"] if s["node_id"] == "send")
+    assert log["status"] == "failed"
+    assert send["status"] == "failed" and send["attempts"] == 1  # three retries allowed, none used
+    assert send["error"]["type"] == "CredentialError" and expected in send["error"]["message"]
+    assert expected in log["error"]["message"]
+    assert TOKEN not in str(log)
