@@ -124,7 +124,7 @@ def get_owned_log(owner_id: int, log_id: int, *, full: bool = False) -> Executio
         query = query.options(
             undefer(ExecutionLog.payload), undefer(ExecutionLog.result), undefer(ExecutionLog.error),
             selectinload(ExecutionLog.steps).options(
-                undefer(StepLog.input), undefer(StepLog.output), undefer(StepLog.error)
+                undefer(StepLog.input), undefer(StepLog.output), undefer(StepLog.error), undefer(StepLog.logs)
             ),
         )
     log = db.session.scalar(query)

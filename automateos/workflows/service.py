@@ -23,7 +23,7 @@ from ..engine.actors import send_steps
 from ..engine.service import create_execution, start_execution
 from ..errors import abort
 from ..extensions import db
-from ..nodes.registry import get_node_type
+from ..nodes.registry import UnknownNodeType, get_node_type
 from ..nodes.params import validate_params
 from ..redaction import redact
 from .models import WORKFLOW_ID_MAX, Workflow
@@ -115,6 +115,15 @@ def run_now(owner_id: int, workflow_id: int, payload: Any) -> ExecutionLog:
     return start_execution(get_owned(owner_id, workflow_id), "manual", redact(payload))
 
 
+def _blocks(type_name: str) -> bool:
+    """Whether a step of this type waits on the network or a clock. A type no longer
+    installed does not: the segment fails its step at once, naming the type."""
+    try:
+        return get_node_type(type_name).blocking
+    except UnknownNodeType:
+        return False
+
+
 def start_run_here(workflow: Workflow, trigger: str, payload: Any) -> tuple[ExecutionLog, RunEnd | None]:
     """Start a run, and run its first segment in this process rather than on a worker:
     for a caller who waits for the result (``respond: when_finished``). Returns the run,
@@ -132,7 +141,7 @@ def start_run_here(workflow: Workflow, trigger: str, payload: Any) -> tuple[Exec
     later: list[Send] = []
     end: RunEnd | None = RunEnd(log.status, None, None) if log.status in FINISHED_EXECUTION else None
     for send in sends:
-        if send.delay_seconds or get_node_type(types[send.node_id]).blocking:
+        if send.delay_seconds or _blocks(types[send.node_id]):
             later.append(send)  # a worker's job: this process would hold a connection while it waits
             continue
         try:
