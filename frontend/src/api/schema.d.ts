@@ -450,6 +450,8 @@ export interface paths {
                  *
                  *     * `execution.created`, `execution.updated`: ExecutionEvent (the run's summary)
                  *     * `step.updated`: StepEvent
+                 *     * `workflow.test_event`: TestEvent, a webhook's test URL captured a delivery (no run; the
+                 *       sample is at GET /api/workflows/{id}/sample)
                  *     * `events.ready`: ReadyEvent, once the replay after the id asked for is done
                  *     * `events.reset`: ResetEvent, when events after that id are no longer kept: refetch
                  *
@@ -2466,6 +2468,14 @@ export interface components {
             /** @description seconds */
             expires_in: number;
             token: string;
+        };
+        TestEvent: {
+            /** Format: date-time */
+            captured_at?: string;
+            method?: string;
+            /** @description the trigger node that caught it */
+            node_id?: string;
+            workflow_id?: number;
         };
         TokenPair: {
             access_token: string;

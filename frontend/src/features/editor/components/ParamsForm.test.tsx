@@ -62,6 +62,10 @@ const EXAMPLES: Record<string, { valid: Record<string, unknown>; invalid: Record
   filter: { valid: { conditions: [{ left: '{{ input.body.amount }}', op: 'gt', right: 100 }] }, invalid: { conditions: [{ left: 1, op: 'eq', right: 'x' }, { op: 'gt' }] } },
   if: { valid: { conditions: [{ left: '{{ input.ok }}', op: 'exists' }] }, invalid: { conditions: [{ left: 'a' }] } },
   merge: { valid: {}, invalid: { extra: true } },
+  respond: { valid: { status: 200, body: 'ok' }, invalid: { status: 700 } },
+  email_send: { valid: { credential: 1, from: 'a@example.com', to: ['b@example.com'], subject: 'Hi' }, invalid: { credential: 1, from: 'a@example.com', to: ['b@example.com'], subject: 'a\nb' } },
+  slack_message: { valid: { credential: 1, channel: 'C0123' }, invalid: { credential: 1, channel: '' } },
+  slack_webhook_message: { valid: { credential: 1 }, invalid: { credential: 0 } },
 }
 
 // Rendering whole forms in jsdom is slow on a shared machine.

@@ -18,6 +18,11 @@ const EXAMPLES: Record<string, { valid: Record<string, unknown>; invalid: Record
   filter: { valid: { conditions: [{ left: '{{ input.body.amount }}', op: 'gt', right: 100 }], combine: 'any' }, invalid: { conditions: [{ left: 1, op: 'bigger' }] }, field: 'conditions.0.op' },
   if: { valid: { conditions: [{ left: '{{ input.ok }}', op: 'exists' }] }, invalid: { conditions: [] }, field: 'conditions' },
   merge: { valid: {}, invalid: { anything: true }, field: '' },
+  respond: { valid: { status: 200, headers: { 'Content-Type': 'text/plain' }, body: 'ok' }, invalid: { status: 700 }, field: 'status' },
+  // The two plugins in plugins/, installed by the project's set-up.
+  email_send: { valid: { credential: 1, from: 'a@example.com', to: ['b@example.com'], subject: 'Hi', text: 'x' }, invalid: { credential: 1, from: 'a@example.com', to: ['b@example.com'], subject: 'a\nb' }, field: 'subject' },
+  slack_message: { valid: { credential: 1, channel: 'C0123', text: 'hi' }, invalid: { credential: 1, channel: '' }, field: 'channel' },
+  slack_webhook_message: { valid: { credential: 1, text: 'hi' }, invalid: { credential: 0 }, field: 'credential' },
 }
 
 describe('node params schemas (GET /api/nodes of the real app)', () => {

@@ -59,6 +59,9 @@ export function formSchema(schema: RJSFSchema): RJSFSchema {
       if (typeof out.maxLength === 'number') out.maxProperties = out.maxLength
       delete out.minLength
       delete out.maxLength
+      // An optional object (the webhook's `verify`, default null): the form shows its fields
+      // as an empty object, which must not make them due; the API checks them on save.
+      if (types.includes('null') && out.default === null) delete out.required
     }
     return out
   }
