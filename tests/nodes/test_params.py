@@ -157,3 +157,11 @@ def test_json_schema_carries_ranges_and_defaults() -> None:
         "default": True,
         "description": "Fail the step when the response status is 400 or more.",
     }
+
+
+def test_a_webhook_verify_left_empty_by_a_form_means_no_verification() -> None:
+    # The editor's form sends an optional object as {} or with its defaults only.
+    assert load_params(WebhookTrigger, {"verify": {}})["verify"] is None
+    assert load_params(WebhookTrigger, {"verify": {"tolerance_seconds": 300}})["verify"] is None
+    with pytest.raises(ValidationError):
+        load_params(WebhookTrigger, {"verify": {"scheme": "github"}})  # half given: refused

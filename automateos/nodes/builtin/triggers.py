@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from automateos.expressions import is_expression
 
@@ -109,6 +109,15 @@ class WebhookParams(Schema):
         metadata={"description": "Shorthand of verify {scheme: automateos, secret}: callers sign the body "
                                  "with HMAC-SHA256 in X-AutomateOS-Signature."},
     )
+    @pre_load
+    def _unset_verify_is_none(self, data: Any, **_kwargs: Any) -> Any:
+        """A form leaves an optional object as ``{}`` (or its defaults only): a ``verify``
+        naming neither scheme nor secret means no verification, as ``null`` does."""
+        if isinstance(data, dict) and isinstance(data.get("verify"), dict) and \
+                not ({"scheme", "secret"} & data["verify"].keys()):
+            data = {**data, "verify": None}
+        return data
+
     verify = fields.Nested(
         VerifyParams,
         load_default=None,
