@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import ast
 import re
-import shlex
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from tests.deploy.files import settings_read, string_constants
+from tests.deploy.files import (environ_reads, procfile, procfile_argv, render_blueprint, render_service, settings_read,
+                                string_constants)
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config.py"
@@ -30,47 +29,6 @@ LIBRARY_VARIABLES = {"PROMETHEUS_MULTIPROC_DIR"}
 # Read by docker-compose.production.yml only (it builds DATABASE_URL and REDIS_URL).
 COMPOSE_VARIABLES = {"POSTGRES_PASSWORD", "REDIS_PASSWORD"}
 DEPLOYMENT_DOC = ROOT / "docs" / "deployment.md"
-
-
-def procfile() -> dict[str, str]:
-    """Process type -> command of the Procfile (comment and blank lines skipped)."""
-    processes: dict[str, str] = {}
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        name, sep, command = line.partition(":")
-        assert sep and re.fullmatch(r"[A-Za-z0-9_-]+", name), f"bad Procfile line: {line!r}"
-        assert name not in processes, f"process type {name!r} defined twice"
-        processes[name] = command.strip()
-    return processes
-
-
-def render_blueprint() -> dict[str, Any]:
-    return yaml.safe_load((ROOT / "render.yaml").read_text())
-
-
-def render_service(kind: str) -> dict[str, Any]:
-    services = [s for s in render_blueprint()["services"] if s["type"] == kind]
-    assert len(services) == 1, f"expected one {kind} service in render.yaml"
-    return services[0]
-
-
-def config_env_names() -> set[str]:
-    """Environment variables config.py reads: os.environ.get / os.getenv / os.environ[...]
-    and its own helpers that read os.environ (``_int("NAME", ...)`` and the like)."""
-    tree = ast.parse(CONFIG.read_text())
-    helpers = {f.name for f in tree.body if isinstance(f, ast.FunctionDef) and "os.environ" in ast.unparse(f)}
-    readers = {"os.environ.get", "os.getenv"} | helpers
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and ast.unparse(node.func) in readers and node.args:
-            first = node.args[0]
-            if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                names.add(first.value)
-        elif isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
-            if isinstance(node.slice, ast.Constant):
-                names.add(node.slice.value)
-    return names
 
 
 def env_example_names() -> list[str]:
@@ -98,7 +56,7 @@ def test_procfile_has_web_worker_and_release():
 def test_web_process_is_gunicorn_serving_wsgi_app():
     from gunicorn.config import Config
 
-    argv = shlex.split(procfile()["web"])
+    argv = procfile_argv("web")
     assert argv[0] == "gunicorn"
     args = Config().parser().parse_args(argv[1:])  # gunicorn's own parser: unknown flags fail
     assert args.args == ["wsgi:app"]
@@ -110,7 +68,7 @@ def test_web_process_is_gunicorn_serving_wsgi_app():
 def test_worker_process_is_dramatiq_on_the_worker_module():
     from dramatiq.cli import make_argument_parser
 
-    argv = shlex.split(procfile()["worker"])
+    argv = procfile_argv("worker")
     assert argv[0] == "dramatiq"
     args = make_argument_parser().parse_args(argv[1:])  # dramatiq's own parser
     module, _, attribute = args.broker.partition(":")
@@ -122,7 +80,7 @@ def test_worker_process_is_dramatiq_on_the_worker_module():
 def test_release_runs_the_migrations():
     from flask_migrate.cli import db
 
-    argv = shlex.split(procfile()["release"])
+    argv = procfile_argv("release")
     assert argv[:3] == ["flask", "--app", "wsgi"] and argv[3:] == ["db", "upgrade"]
     assert "upgrade" in db.commands
     assert any((ROOT / "migrations" / "versions").glob("*.py"))
@@ -177,7 +135,7 @@ def test_render_services_get_production_settings(kind):
     assert redis["type"] == "keyvalue" and redis["property"] == "connectionString"
     assert redis["name"] == render_service("keyvalue")["name"]
 
-    unknown = set(env) - config_env_names() - PLATFORM_VARIABLES - LIBRARY_VARIABLES - string_constants()
+    unknown = set(env) - environ_reads(CONFIG) - PLATFORM_VARIABLES - LIBRARY_VARIABLES - string_constants()
     assert not unknown, f"render.yaml sets variables nothing reads: {sorted(unknown)}"
 
 

@@ -1,5 +1,6 @@
-"""Readers of the deploy files, shared by the tests of tests/deploy: the Procfile, the
-Dockerfile, .dockerignore, .env.example and the environment variables the code reads."""
+"""Readers of the deploy files, shared by the tests of tests/deploy and
+tests/test_deploy_files.py: the Procfile, render.yaml, the Dockerfile, .dockerignore,
+.env.example and the environment variables the code reads."""
 from __future__ import annotations
 
 import ast
@@ -8,6 +9,9 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 # Python files at the root whose os.environ reads are settings (the app, gunicorn).
@@ -15,18 +19,34 @@ SETTINGS_MODULES = (ROOT / "config.py", ROOT / "gunicorn.conf.py")
 
 
 def procfile() -> dict[str, str]:
-    """Process type -> command of the Procfile (comment and blank lines skipped)."""
+    """Process type -> command of the Procfile (comment and blank lines skipped); a
+    malformed line or a type defined twice fails."""
     processes: dict[str, str] = {}
     for line in (ROOT / "Procfile").read_text().splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            name, _, command = line.partition(":")
-            processes[name] = command.strip()
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, sep, command = line.partition(":")
+        assert sep and re.fullmatch(r"[A-Za-z0-9_-]+", name), f"bad Procfile line: {line!r}"
+        assert name not in processes, f"process type {name!r} defined twice"
+        processes[name] = command.strip()
     return processes
 
 
 def procfile_argv(name: str) -> list[str]:
     """The Procfile's command of process type ``name``, split as a shell would."""
     return shlex.split(procfile()[name])
+
+
+def render_blueprint() -> dict[str, Any]:
+    """render.yaml, parsed."""
+    return yaml.safe_load((ROOT / "render.yaml").read_text())
+
+
+def render_service(kind: str) -> dict[str, Any]:
+    """The one service of type ``kind`` (web, worker, keyvalue) in render.yaml."""
+    services = [s for s in render_blueprint()["services"] if s["type"] == kind]
+    assert len(services) == 1, f"expected one {kind} service in render.yaml"
+    return services[0]
 
 
 @dataclass

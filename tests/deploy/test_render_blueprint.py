@@ -10,15 +10,10 @@ from typing import Any
 
 import jsonschema_rs
 import pytest
-import yaml
 
-from .files import ROOT
+from .files import ROOT, render_blueprint
 
 SCHEMA = ROOT / "deploy" / "render" / "render.yaml.schema.json"
-
-
-def blueprint() -> dict[str, Any]:
-    return yaml.safe_load((ROOT / "render.yaml").read_text())
 
 
 def validator() -> Any:
@@ -32,7 +27,7 @@ def errors(document: dict[str, Any]) -> list[str]:
 
 
 def test_render_yaml_is_valid_against_renders_schema():
-    assert errors(blueprint()) == []
+    assert errors(render_blueprint()) == []
 
 
 @pytest.mark.parametrize("mutate", [
@@ -45,19 +40,19 @@ def test_render_yaml_is_valid_against_renders_schema():
 ])
 def test_the_schema_catches_mistakes(mutate):
     """The copy is a working schema: a typo or a wrong value in render.yaml fails it."""
-    document = blueprint()
+    document = render_blueprint()
     assert [s["type"] for s in document["services"]] == ["web", "worker", "keyvalue"]
     mutate(document)
     assert errors(document)
 
 
 def group_keys(name: str) -> dict[str, dict[str, Any]]:
-    groups = {g["name"]: g["envVars"] for g in blueprint()["envVarGroups"]}
+    groups = {g["name"]: g["envVars"] for g in render_blueprint()["envVarGroups"]}
     return {v["key"]: v for v in groups[name]}
 
 
 def test_web_and_worker_share_generated_secrets_and_the_encryption_key():
-    services = {s["type"]: s for s in blueprint()["services"]}
+    services = {s["type"]: s for s in render_blueprint()["services"]}
     shared = set.intersection(*({e["fromGroup"] for e in services[kind]["envVars"] if "fromGroup" in e}
                                 for kind in ("web", "worker")))
     assert shared
@@ -79,7 +74,7 @@ def test_a_value_render_generates_is_an_encryption_key_the_app_accepts():
 
 
 def test_web_and_worker_are_wired_to_the_database_and_key_value():
-    document = blueprint()
+    document = render_blueprint()
     databases = {d["name"] for d in document["databases"]}
     keyvalues = {s["name"] for s in document["services"] if s["type"] == "keyvalue"}
     for svc in (s for s in document["services"] if s["type"] in ("web", "worker")):
@@ -92,7 +87,7 @@ def test_web_and_worker_are_wired_to_the_database_and_key_value():
 
 
 def test_the_web_build_builds_the_dashboard():
-    web = next(s for s in blueprint()["services"] if s["type"] == "web")
+    web = next(s for s in render_blueprint()["services"] if s["type"] == "web")
     steps = [step.strip() for step in web["buildCommand"].split("&&")]
     assert steps[0].startswith("pip install")
     assert "cd frontend" in steps
