@@ -60,7 +60,19 @@ def _post(ctx: NodeContext, url: str, what: str, **kwargs: Any) -> requests.Resp
     return raise_for_status(response, what=what)  # 429 / 5xx retried (Retry-After honoured), 4xx fails
 
 
-class SlackMessage(Node):
+class _SlackNode(Node):
+    """What both Slack nodes share: an action that waits on Slack, retried on a rate limit
+    or an outage."""
+
+    category = "action"
+    version = 1
+    blocking = True  # it waits on Slack
+    max_retries = 3
+    retry_backoff = 2.0
+    timeout_seconds = 30.0
+
+
+class SlackMessage(_SlackNode):
     """Posts a message with a bot token (Slack's chat.postMessage); outputs ``{channel, ts}``
     (``ts`` identifies the message: pass it as ``thread_ts`` to reply in its thread).
 
@@ -72,14 +84,8 @@ class SlackMessage(Node):
     type = "slack_message"
     name = "Slack message"
     description = "Posts a message to a Slack channel with a bot token (chat.postMessage)."
-    category = "action"
-    version = 1
     params_schema = SlackMessageParams
     credential_type = "slack_bot"
-    blocking = True  # it waits on Slack
-    max_retries = 3
-    retry_backoff = 2.0
-    timeout_seconds = 30.0
 
     def execute(self, ctx: NodeContext, params: dict[str, Any], input: Any) -> dict[str, Any]:
         """Call chat.postMessage and read Slack's verdict from the JSON answer."""
@@ -104,7 +110,7 @@ class SlackMessage(Node):
         return {"channel": answer.get("channel"), "ts": answer.get("ts")}
 
 
-class SlackWebhookMessage(Node):
+class SlackWebhookMessage(_SlackNode):
     """Posts a message through a Slack incoming webhook (it posts to the channel chosen
     when the webhook was made); outputs ``{ok: true}``.
 
@@ -116,14 +122,8 @@ class SlackWebhookMessage(Node):
     type = "slack_webhook_message"
     name = "Slack webhook message"
     description = "Posts a message to Slack through an incoming webhook."
-    category = "action"
-    version = 1
     params_schema = MessageParams
     credential_type = "slack_webhook"
-    blocking = True  # it waits on Slack
-    max_retries = 3
-    retry_backoff = 2.0
-    timeout_seconds = 30.0
 
     def execute(self, ctx: NodeContext, params: dict[str, Any], input: Any) -> dict[str, Any]:
         """POST the message to the webhook's URL."""
