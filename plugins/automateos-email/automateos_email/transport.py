@@ -32,38 +32,35 @@ def _connect_checked(policy: DestinationPolicy, host: str, port: int, timeout: f
     raise error or OSError(f"no address found for {host}")
 
 
-class GuardedSMTP(smtplib.SMTP):
-    """``smtplib.SMTP`` (plain, or STARTTLS later) that connects only where ``policy`` allows."""
+class _GuardedMixin:
+    """Connects only where ``policy`` allows, and remembers the host it connects to."""
 
     def __init__(self, policy: DestinationPolicy, **kwargs: Any) -> None:
         self.policy = policy
         super().__init__(**kwargs)
 
     def connect(self, host: str = "localhost", port: int = 0, source_address: Any = None) -> tuple[int, bytes]:
-        """Connect, remembering ``host``: STARTTLS checks the certificate against it
-        (smtplib only remembers a host given to the constructor)."""
+        """Connect, remembering ``host``: TLS checks the certificate against it (smtplib
+        only remembers a host given to the constructor)."""
         self._host = host
         return super().connect(host, port, source_address)
 
-    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+    def _checked_socket(self, host: str, port: int, timeout: float) -> socket.socket:
         return _connect_checked(self.policy, host, port, timeout, self.source_address)
 
 
-class GuardedSMTPSSL(smtplib.SMTP_SSL):
-    """``smtplib.SMTP_SSL`` (implicit TLS) that connects only where ``policy`` allows."""
-
-    def __init__(self, policy: DestinationPolicy, **kwargs: Any) -> None:
-        self.policy = policy
-        super().__init__(**kwargs)
-
-    def connect(self, host: str = "localhost", port: int = 0, source_address: Any = None) -> tuple[int, bytes]:
-        """Connect, remembering ``host`` for the certificate check (as :class:`GuardedSMTP`)."""
-        self._host = host
-        return super().connect(host, port, source_address)
+class GuardedSMTP(_GuardedMixin, smtplib.SMTP):
+    """``smtplib.SMTP`` (plain, or STARTTLS later) that connects only where ``policy`` allows."""
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
-        sock = _connect_checked(self.policy, host, port, timeout, self.source_address)
-        return self.context.wrap_socket(sock, server_hostname=self._host)
+        return self._checked_socket(host, port, timeout)
+
+
+class GuardedSMTPSSL(_GuardedMixin, smtplib.SMTP_SSL):
+    """``smtplib.SMTP_SSL`` (implicit TLS) that connects only where ``policy`` allows."""
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        return self.context.wrap_socket(self._checked_socket(host, port, timeout), server_hostname=self._host)
 
 
 def tls_context(ca_certificate: str | None) -> ssl.SSLContext:
