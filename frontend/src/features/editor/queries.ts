@@ -19,20 +19,19 @@ export function useWorkflow(id: number | undefined) {
 }
 
 /** The trigger's sample data (refetched when a test event is announced). */
-export function useTriggerSample(id: number | undefined) {
+export function useTriggerSample(id: number) {
   return useQuery({
-    queryKey: editorKeys.sample(id ?? 0),
-    queryFn: () => fetchTriggerSample(id as number),
-    enabled: id !== undefined,
+    queryKey: editorKeys.sample(id),
+    queryFn: () => fetchTriggerSample(id),
   })
 }
 
 /** A node's params evaluated against the sample captured at `capturedAt` (none: no query). */
-export function useNodePreview(id: number | undefined, nodeId: string, params: Record<string, unknown>, capturedAt: string | null) {
+export function useNodePreview(id: number, nodeId: string, params: Record<string, unknown>, capturedAt: string | null) {
   return useQuery({
-    queryKey: editorKeys.preview(id ?? 0, nodeId, params, capturedAt),
-    queryFn: () => previewNode(id as number, nodeId, params),
-    enabled: capturedAt !== null && id !== undefined,
+    queryKey: editorKeys.preview(id, nodeId, params, capturedAt),
+    queryFn: () => previewNode(id, nodeId, params),
+    enabled: capturedAt !== null,
     retry: false,
     placeholderData: (previous) => previous, // keep showing the last preview while typing
   })

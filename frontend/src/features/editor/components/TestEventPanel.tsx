@@ -3,11 +3,11 @@
  * countdown, and shows the captured sample as soon as `workflow.test_event` arrives live.
  */
 import { Box, Button, Clipboard, Code, Flex, Heading, Input, Stack, Text } from '@chakra-ui/react'
-import { useQueryClient } from '@tanstack/react-query'
-import { useEffect, useState } from 'react'
+import { useEffect } from 'react'
 
 import { useLiveEvents } from '../../../api/useLiveEvents'
-import { editorKeys } from '../keys'
+import { formatDateTime } from '../../../lib/time'
+import { useNow } from '../../../lib/useNow'
 import { formatCountdown, secondsLeft } from '../lib/testEvents'
 import { useTestListening } from '../mutations'
 import { useTriggerSample } from '../queries'
@@ -18,42 +18,25 @@ interface TestEventPanelProps {
   webhookUrl: string
 }
 
-/** The current time, ticking every second while `running` (from the moment it starts). */
-function useNow(running: boolean): number {
-  const [now, setNow] = useState(() => Date.now())
-  useEffect(() => {
-    if (!running) return
-    const tick = () => setNow(Date.now())
-    const first = setTimeout(tick, 0)
-    const timer = setInterval(tick, 1000)
-    return () => {
-      clearTimeout(first)
-      clearInterval(timer)
-    }
-  }, [running])
-  return now
-}
-
 /** The test URL, its countdown while armed, and the trigger's sample data. */
 export function TestEventPanel({ workflowId, webhookUrl }: TestEventPanelProps) {
-  const queryClient = useQueryClient()
-  const sample = useTriggerSample(workflowId)
+  const { data: sample, refetch } = useTriggerSample(workflowId)
   const { listen, stop } = useTestListening(workflowId)
-  const until = sample.data?.listening_until ?? null
-  const now = useNow(until !== null)
+  const until = sample?.listening_until ?? null
+  const now = useNow(1000, until !== null)
   const left = secondsLeft(until, now)
   const listening = left > 0
-  const refetch = () => void queryClient.invalidateQueries({ queryKey: editorKeys.sample(workflowId) })
-  const stream = useLiveEvents({ workflowId }, { onEvent: () => {}, onTestEvent: refetch }, listening)
+  const stream = useLiveEvents({ workflowId }, { onEvent: () => {}, onTestEvent: () => void refetch() }, listening)
   // A capture made before the stream opened, or the deadline passing, is read from the server.
   useEffect(() => {
-    if (listening && stream === 'open') refetch()
-  }, [listening, stream]) // eslint-disable-line react-hooks/exhaustive-deps
+    if (listening && stream === 'open') void refetch()
+  }, [listening, stream, refetch])
   useEffect(() => {
-    if (until !== null && !listening) refetch()
-  }, [until, listening]) // eslint-disable-line react-hooks/exhaustive-deps
+    if (until !== null && !listening) void refetch()
+  }, [until, listening, refetch])
   const testUrl = `${webhookUrl}/test`
-  const captured = sample.data?.captured_at ?? null
+  const captured = sample?.captured_at ?? null
+  const error = listen.error ?? stop.error
 
   return (
     <Box as="section" aria-labelledby="test-event-title" borderWidth="1px" borderRadius="l2" p="3" data-testid="test-event">
@@ -84,15 +67,15 @@ export function TestEventPanel({ workflowId, webhookUrl }: TestEventPanelProps) 
           Listen for test event
         </Button>
       )}
-      {(listen.error ?? stop.error) && <Text fontSize="xs" color="fg.error" role="alert">{(listen.error ?? stop.error)?.message}</Text>}
+      {error && <Text fontSize="xs" color="fg.error" role="alert">{error.message}</Text>}
       {captured !== null && (
         <Box mt="3">
           <Text fontSize="sm" fontWeight="medium" id="sample-title">
-            Sample data, captured {new Date(captured).toLocaleString()}
+            Sample data, captured {formatDateTime(captured)}
           </Text>
           <Code as="pre" display="block" whiteSpace="pre-wrap" wordBreak="break-all" p="2" fontSize="xs" maxH="60"
             overflowY="auto" tabIndex={0} aria-labelledby="sample-title" data-testid="trigger-sample">
-            {JSON.stringify(sample.data?.sample, null, 2)}
+            {JSON.stringify(sample?.sample, null, 2)}
           </Code>
         </Box>
       )}

@@ -94,7 +94,7 @@ export function WorkflowEditor({ workflow, nodeTypes }: WorkflowEditorProps) {
   const trigger = graph.nodes.find((n) => isTrigger(n.data.nodeType))
   const savedTrigger = workflow?.trigger_type
   const savedWebhook = useMemo(() => (workflow && workflow.trigger_type === 'webhook'
-    ? { id: workflow.id, webhookUrl: String(workflow.webhook_url), nodeIds: workflow.definition.nodes.map((n) => n.id) }
+    ? { id: workflow.id, webhookUrl: workflow.webhook_url, nodeIds: workflow.definition.nodes.map((n) => n.id) }
     : undefined), [workflow])
 
   const doSave = useCallback(() => {

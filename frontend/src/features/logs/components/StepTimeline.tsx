@@ -1,7 +1,7 @@
 /** A bar per step on the run's time axis (the maths is lib/timeline.ts). */
 import { Box, Flex, Text } from '@chakra-ui/react'
-import { useEffect, useState } from 'react'
 
+import { useNow } from '../../../lib/useNow'
 import { computeTimeline, formatDuration } from '../lib/timeline'
 import type { StepLog } from '../types'
 import { paletteOf } from './StatusBadge'
@@ -14,20 +14,9 @@ export interface StepTimelineProps {
   running: boolean
 }
 
-/** The current time, ticking twice a second while `active` (a local clock, not a server poll). */
-function useNow(active: boolean): number {
-  const [now, setNow] = useState(() => Date.now())
-  useEffect(() => {
-    if (!active) return
-    const timer = setInterval(() => setNow(Date.now()), 500)
-    return () => clearInterval(timer)
-  }, [active])
-  return now
-}
-
 /** The steps of a run as bars on one time axis, ticking while the run goes on. */
 export function StepTimeline({ startedAt, finishedAt, steps, running }: StepTimelineProps) {
-  const now = useNow(running)
+  const now = useNow(500, running) // twice a second while the run goes on
   const timeline = computeTimeline({ startedAt, finishedAt, steps, now })
   return (
     <Box as="figure" aria-label="Timeline of the steps" m="0">
