@@ -36,7 +36,6 @@ import gzip
 import json
 import os
 import secrets
-import signal
 import statistics
 import subprocess
 import sys
@@ -51,17 +50,11 @@ import psycopg
 import requests
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from pgdb import drop_database, recreate_database
-from stack import (
-    Service, _exit_on_signal, clear_redis_namespace, free_port, http_ok, shown, start_service, stop_services, wait_until,
-)
+from stack import BIN, RESULTS_DIR, ROOT, Stack, exit_on_signals, production_env, production_stack, shown
 from throughput import WORKFLOW, fire_in_subprocess
 
-ROOT = Path(__file__).resolve().parents[1]
 FRONTEND = ROOT / "frontend"
 DIST = FRONTEND / "dist"
-RESULTS_DIR = ROOT / "bench" / "results"
-BIN = Path(sys.executable).parent
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 SESSION_KEY = "automateos.session"  # where the dashboard keeps its token pair (src/api/session.ts)
@@ -429,99 +422,71 @@ def main(argv: list[str] | None = None) -> int:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     run_dir = RESULTS_DIR / f"dashboard-{stamp}"
     run_dir.mkdir(parents=True, exist_ok=True)
-    db_url = f"{args.pg_url}/{args.database}"
     dist = args.dist.resolve()
-    env = os.environ.copy()
-    env.update({
-        "AUTOMATEOS_ENV": "production",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "JWT_SECRET_KEY": secrets.token_urlsafe(48),
-        "DATABASE_URL": db_url,
-        "REDIS_URL": args.redis_url,
-        "AUTOMATEOS_REDIS_NAMESPACE": args.namespace,
-        "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
-        "PYTHONUNBUFFERED": "1",
-        "DASHBOARD_DIST": str(dist),
-    })
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    web_cmd = [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"]
+    if dist == DIST.resolve() and build_is_stale():
+        print("building the dashboard (npm run build)...", flush=True)
+        build_dashboard(run_dir)
+    env = production_env(f"{args.pg_url}/{args.database}", args.redis_url, args.namespace,
+                         {"DASHBOARD_DIST": str(dist)})
     worker_cmd = [str(BIN / "dramatiq"), "worker", "--processes", str(args.worker_processes),
                   "--threads", str(args.worker_threads), "--worker-shutdown-timeout", "5000"]
-    services: list[Service] = []
-    signal.signal(signal.SIGTERM, _exit_on_signal)
-    signal.signal(signal.SIGHUP, _exit_on_signal)
-    try:
-        if dist == DIST.resolve() and build_is_stale():
-            print("building the dashboard (npm run build)...", flush=True)
-            build_dashboard(run_dir)
-        print(f"database {args.database}, redis {args.redis_url} namespace {args.namespace}", flush=True)
-        recreate_database(args.pg_url, args.database)
-        clear_redis_namespace(args.redis_url, args.namespace)
-        with (run_dir / "migrate.log").open("wb") as log:
-            subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                           stdout=log, stderr=subprocess.STDOUT, timeout=120)
-        # gunicorn: SIGINT is its quick shutdown (SIGTERM would wait out graceful_timeout).
-        services.append(start_service("web", web_cmd, env, run_dir, stop_signal=signal.SIGINT))
-        services.append(start_service("worker", worker_cmd, env, run_dir))
-        wait_until(lambda: http_ok(f"{base}/readyz"), args.startup_timeout, "gunicorn /readyz", services)
-        ready = "Worker process is ready for action."
-        wait_until(lambda: services[1].log_path.read_text(errors="replace").count(ready) >= args.worker_processes,
-                   args.startup_timeout, "dramatiq workers", services)
-        print(f"app at {base}: {shown(web_cmd)}; worker: {shown(worker_cmd)}", flush=True)
-
-        pair, user_id, workflow_id, hook = register(base)
-        print(f"loading {args.runs:,} runs...", flush=True)
-        load_seconds = load_history(db_url, workflow_id, user_id, args.runs)
-        logs_path = f"/workflows/{workflow_id}/logs"
-
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=args.chromium, headless=True, args=CHROMIUM_ARGS)
-            try:
-                print("measuring the initial route's bundle...", flush=True)
-                bundle = initial_route_bundle(browser, base, pair, dist)
-                print(f"timing the first row of {logs_path} ({args.repeat} cold + {args.repeat} warm loads)...", flush=True)
-                first_row = time_first_row(browser, base, pair, logs_path, args.repeat)
-                context = new_context(browser, base, pair)
-                page = context.new_page()
-                first_row_ms(page, logs_path)
-                page.wait_for_timeout(1000)  # the live stream is open
-                print(f"timing {args.webhooks} webhooks to their green row...", flush=True)
-                green = time_webhook_to_green(page, base, hook, db_url, args.webhooks)
-                print(f"firing {int(args.rate * args.load_seconds)} runs at {args.rate:g}/s with the page open...", flush=True)
-                under_load = time_under_load(page, base, hook, db_url, workflow_id, args.rate, args.load_seconds, run_dir)
-                page.screenshot(path=str(run_dir / "logs-under-load.png"))
-                context.close()
-            finally:
-                browser.close()
-
-        result = {
-            "benchmark": "dashboard",
-            "when": stamp,
-            "config": {"runs": args.runs, "repeat": args.repeat, "webhooks": args.webhooks, "rate": args.rate,
-                       "load_seconds": args.load_seconds, "web": shown(web_cmd), "worker": shown(worker_cmd),
-                       "cpus": os.cpu_count(), "load_average_before": os.getloadavg(),
-                       "history_load_seconds": round(load_seconds, 1)},
-            "bundle": {**bundle, "dist": str(args.dist)},
-            "first_row": first_row,
-            "webhook_to_green_ms": green,
-            "under_load": under_load,
-        }
-        out = RESULTS_DIR / f"dashboard-{stamp}.json"
-        out.write_text(json.dumps(result, indent=2))
-        print_report(result)
-        print(f"JSON: {out.relative_to(ROOT)}   logs and screenshot: {run_dir.relative_to(ROOT)}/")
-        return 0
-    finally:
-        if services:
-            print("stopping the app and the workers...", flush=True)
-        stop_services(services)
+    exit_on_signals()  # SIGTERM / SIGHUP unwind through the finally blocks, as Ctrl-C does
+    print(f"database {args.database}, redis {args.redis_url} namespace {args.namespace}", flush=True)
+    with production_stack(run_dir, pg_url=args.pg_url, database=args.database, redis_url=args.redis_url,
+                          namespace=args.namespace, worker_cmd=worker_cmd, env=env,
+                          startup_timeout=args.startup_timeout, keep_db=args.keep_db) as stack:
+        print(f"app at {stack.base}: {shown(stack.web_cmd)}; worker: {shown(worker_cmd)}", flush=True)
         try:
-            clear_redis_namespace(args.redis_url, args.namespace)
-            if not args.keep_db:
-                drop_database(args.pg_url, args.database)
-        except Exception as exc:  # cleanup must not hide the run's own error
-            print(f"cleanup: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return measure(args, stamp, run_dir, stack, dist)
+        finally:
+            print("stopping the app and the workers...", flush=True)
+
+
+def measure(args: argparse.Namespace, stamp: str, run_dir: Path, stack: Stack, dist: Path) -> int:
+    """Load the history, time the pages in Chromium, write and print the report; 0 when done."""
+    base, db_url = stack.base, stack.db_url
+    pair, user_id, workflow_id, hook = register(base)
+    print(f"loading {args.runs:,} runs...", flush=True)
+    load_seconds = load_history(db_url, workflow_id, user_id, args.runs)
+    logs_path = f"/workflows/{workflow_id}/logs"
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=args.chromium, headless=True, args=CHROMIUM_ARGS)
+        try:
+            print("measuring the initial route's bundle...", flush=True)
+            bundle = initial_route_bundle(browser, base, pair, dist)
+            print(f"timing the first row of {logs_path} ({args.repeat} cold + {args.repeat} warm loads)...", flush=True)
+            first_row = time_first_row(browser, base, pair, logs_path, args.repeat)
+            context = new_context(browser, base, pair)
+            page = context.new_page()
+            first_row_ms(page, logs_path)
+            page.wait_for_timeout(1000)  # the live stream is open
+            print(f"timing {args.webhooks} webhooks to their green row...", flush=True)
+            green = time_webhook_to_green(page, base, hook, db_url, args.webhooks)
+            print(f"firing {int(args.rate * args.load_seconds)} runs at {args.rate:g}/s with the page open...", flush=True)
+            under_load = time_under_load(page, base, hook, db_url, workflow_id, args.rate, args.load_seconds, run_dir)
+            page.screenshot(path=str(run_dir / "logs-under-load.png"))
+            context.close()
+        finally:
+            browser.close()
+
+    result = {
+        "benchmark": "dashboard",
+        "when": stamp,
+        "config": {"runs": args.runs, "repeat": args.repeat, "webhooks": args.webhooks, "rate": args.rate,
+                   "load_seconds": args.load_seconds, "web": shown(stack.web_cmd), "worker": shown(stack.worker_cmd),
+                   "cpus": os.cpu_count(), "load_average_before": os.getloadavg(),
+                   "history_load_seconds": round(load_seconds, 1)},
+        "bundle": {**bundle, "dist": str(args.dist)},
+        "first_row": first_row,
+        "webhook_to_green_ms": green,
+        "under_load": under_load,
+    }
+    out = RESULTS_DIR / f"dashboard-{stamp}.json"
+    out.write_text(json.dumps(result, indent=2))
+    print_report(result)
+    print(f"JSON: {out.relative_to(ROOT)}   logs and screenshot: {run_dir.relative_to(ROOT)}/")
+    return 0
 
 
 if __name__ == "__main__":

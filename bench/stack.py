@@ -238,9 +238,12 @@ def web_command(port: int, *extra: str) -> list[str]:
             "wsgi:app"]
 
 
-def worker_processes(cmd: list[str]) -> int:
-    """``--processes`` of a dramatiq command line (dramatiq's default: one per core)."""
-    return int(cmd[cmd.index("--processes") + 1]) if "--processes" in cmd else (os.cpu_count() or 1)
+def worker_size(cmd: list[str]) -> tuple[int, int]:
+    """(processes, threads) of a dramatiq command line (dramatiq's defaults: one process per
+    core, 8 threads)."""
+    def opt(flag: str, default: int) -> int:
+        return int(cmd[cmd.index(flag) + 1]) if flag in cmd else default
+    return opt("--processes", os.cpu_count() or 1), opt("--threads", 8)
 
 
 @contextmanager
@@ -265,7 +268,7 @@ def production_stack(run_dir: Path, *, pg_url: str, database: str, redis_url: st
         # A benchmark's runs in flight need no graceful end: 5 s, not the Procfile's 25 s.
         stack.services.append(start_service("worker", worker_cmd, env, run_dir, grace=5.0))
         wait_until(lambda: http_ok(f"{stack.base}/readyz"), startup_timeout, "gunicorn /readyz", stack.services)
-        wanted = worker_processes(worker_cmd)
+        wanted, _threads = worker_size(worker_cmd)
         wait_until(lambda: stack.services[1].log_path.read_text(errors="replace").count(READY) >= wanted,
                    startup_timeout, "dramatiq workers", stack.services)
         yield stack

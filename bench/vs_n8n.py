@@ -43,7 +43,8 @@ import redis
 from dramatiq.brokers.redis import RedisBroker
 
 from stack import (BIN, RESULTS_DIR, ROOT, Service, api_session, clear_redis_namespace, exit_on_signals, production_env,
-                   production_stack, save_workflow, shown, start_service, stop_services, wait_for_runs)
+                   production_stack, save_workflow, shown, start_service, stop_services, wait_for_runs,
+                   worker_size)
 from throughput import cpu_snapshot, cpu_used, percentiles, start_profilers, stop_profilers, top_frames
 
 PEER_DIR = ROOT.parent / "shared" / "peers"
@@ -219,13 +220,6 @@ def procfile_worker(args: argparse.Namespace) -> list[str]:
             cmd += [flag, str(value)]
     cmd[0] = str(BIN / cmd[0])
     return cmd
-
-
-def worker_size(cmd: list[str]) -> tuple[int, int]:
-    """(processes, threads) of a dramatiq command line."""
-    def opt(flag: str, default: int) -> int:
-        return int(cmd[cmd.index(flag) + 1]) if flag in cmd else default
-    return opt("--processes", os.cpu_count() or 1), opt("--threads", 8)
 
 
 def our_env(args: argparse.Namespace) -> dict[str, str]:
