@@ -27,7 +27,6 @@ import os
 import resource
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+
+from stack import free_port, production_env
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -81,12 +82,6 @@ def ensure_database(server_url: str, name: str) -> str:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
     return f"{server_url}/{name}"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -396,14 +391,9 @@ def main() -> None:
     limit = raise_file_limit(args.clients * 4 + 1024)
     database_url = ensure_database(args.pg, args.database)
     port = args.port or free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url, "REDIS_URL": args.redis,
-        "AUTOMATEOS_REDIS_NAMESPACE": "automateos-bench-sse", "AUTOMATEOS_ENV": "production",
-        "SECRET_KEY": secrets.token_hex(32), "JWT_SECRET_KEY": secrets.token_hex(32),
+    env = production_env(database_url, args.redis, "automateos-bench-sse", {
         "LOGIN_RATE_LIMIT": "1000 per minute", "GUNICORN_WORKER_CONNECTIONS": str(args.clients + 500),
-        "PYTHONUNBUFFERED": "1",
-    }
+    })
     print(f"open files limit {limit}; database {args.database}; gunicorn {args.worker_class} on :{port}")
     services = Services(env, port)
     services.start(args)
