@@ -35,7 +35,6 @@ import os
 import random
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -49,6 +48,7 @@ from typing import Any, Callable
 import psycopg
 
 from pgdb import drop_database, recreate_database
+from stack import free_port
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -339,13 +339,6 @@ def run_queries(setup: Setup, conninfo: str, loaded: Loaded, repeat: int) -> tup
 
 
 # -- cleanup under webhook load ------------------------------------------------------------------
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 class WebhookSenders:
     """Threads posting webhooks until stopped; they count accepted calls and errors."""
