@@ -9,7 +9,9 @@ import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-import { apiCall, createUser, expect, expectAccessible, loginAs, screenshot, test, type TestUser } from './fixtures'
+import {
+  apiCall, canvasNode as node, createUser, expect, expectAccessible, loginAs, nodePanel as panel, openNode, screenshot, test, type TestUser,
+} from './fixtures'
 
 interface Definition {
   nodes: { id: string; type: string; params?: Record<string, unknown>; position?: { x: number; y: number } }[]
@@ -24,9 +26,6 @@ interface Workflow {
 }
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'features', 'editor', '__fixtures__')
-
-const node = (page: Page, id: string) => page.locator(`.react-flow__node[data-id="${id}"]`)
-const panel = (page: Page) => page.getByTestId('node-panel')
 
 /** Drag a node type from the palette onto the canvas, at a fraction (fx, fy) of its width and height. */
 async function dropFromPalette(page: Page, type: string, fx: number, fy: number): Promise<void> {
@@ -63,12 +62,6 @@ async function settled(page: Page, id: string): Promise<void> {
     last = now
     return still
   }, { intervals: [150] }).toBe(true)
-}
-
-async function openNode(page: Page, id: string): Promise<void> {
-  // The header of a node is never under a handle.
-  await node(page, id).getByText(id, { exact: false }).first().click()
-  await expect(panel(page)).toContainText(`nodes.${id}`)
 }
 
 async function save(page: Page): Promise<void> {

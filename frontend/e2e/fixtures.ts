@@ -80,6 +80,19 @@ export async function expectAccessible(page: Page): Promise<void> {
   expect(bad.map((v) => `${v.id} (${v.impact}): ${v.help} -> ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
 }
 
+/** A node on the editor's canvas, by id. */
+export const canvasNode = (page: Page, id: string) => page.locator(`.react-flow__node[data-id="${id}"]`)
+
+/** The editor's side panel of the selected node. */
+export const nodePanel = (page: Page) => page.getByTestId('node-panel')
+
+/** Select a node on the canvas and wait for its panel. */
+export async function openNode(page: Page, id: string): Promise<void> {
+  // The header of a node is never under a handle.
+  await canvasNode(page, id).getByText(id, { exact: false }).first().click()
+  await expect(nodePanel(page)).toContainText(`nodes.${id}`)
+}
+
 /** A minimal webhook -> transform workflow definition. */
 export function webhookWorkflow(field = 'echo') {
   return {

@@ -4,21 +4,13 @@
  * up as the trigger's sample, live; the next node's panel previews its params with it.
  * Nothing runs.
  */
-import type { Page } from '@playwright/test'
-
-import { apiCall, createUser, expect, expectAccessible, loginAs, screenshot, test, webhookWorkflow } from './fixtures'
+import {
+  apiCall, createUser, expect, expectAccessible, loginAs, nodePanel as panel, openNode, screenshot, test, webhookWorkflow,
+} from './fixtures'
 
 interface Workflow {
   id: number
   webhook_url: string
-}
-
-const node = (page: Page, id: string) => page.locator(`.react-flow__node[data-id="${id}"]`)
-const panel = (page: Page) => page.getByTestId('node-panel')
-
-async function select(page: Page, id: string): Promise<void> {
-  await node(page, id).getByText(id, { exact: false }).first().click()
-  await expect(panel(page)).toBeVisible()
 }
 
 test('a test event is captured live and previews the next node', async ({ page, request }) => {
@@ -26,7 +18,7 @@ test('a test event is captured live and previews the next node', async ({ page, 
   const workflow = await apiCall<Workflow>(request, user, 'POST', '/workflows', { name: 'Test events', definition: webhookWorkflow('echo') })
   await loginAs(page, user, `/workflows/${workflow.id}`)
 
-  await select(page, 'hook')
+  await openNode(page, 'hook')
   await panel(page).getByRole('button', { name: 'Listen for test event' }).click()
   const url = panel(page).getByTestId('test-url')
   await expect(url).toHaveValue(`${workflow.webhook_url}/test`)
@@ -44,7 +36,7 @@ test('a test event is captured live and previews the next node', async ({ page, 
   await expectAccessible(page)
   await screenshot(page, 'editor-test-event')
 
-  await select(page, 'shape')
+  await openNode(page, 'shape')
   const line = panel(page).getByTestId('preview-line').filter({ hasText: 'fields.echo' })
   await expect(line).toContainText('"hello from the sender"')
 
