@@ -11,7 +11,8 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
@@ -22,6 +23,7 @@ from ..extensions import db
 from ..nodes.builtin.respond import RespondNode
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -61,27 +63,39 @@ def _may_answer(event: Any, log_id: int) -> bool:
     return event.type == "execution.updated" and data.get("status") in FINISHED_EXECUTION
 
 
-def wait_for_answer(log_id: int, owner_id: int, timeout: float) -> Answer | None:
-    """The run's answer, or None if it has none after ``timeout`` seconds."""
-    if (answer := current_answer(log_id)) is not None:
-        return answer  # answered already (its first segment ran here): no need for the bus
+def wait_on_bus(owner_id: int, timeout: float, read: Callable[[], T | None],
+                may_change: Callable[[Any], bool], what: str) -> T | None:
+    """``read()`` once it gives something, or None after ``timeout`` seconds.
+
+    Subscribes to the owner's events first and only then reads, so a commit made in
+    between is never missed; reads again after each event ``may_change`` accepts. When
+    the bus fails, answers with what ``read()`` says now (``what`` names it in the log).
+    """
+    if (found := read()) is not None:
+        return found  # there already (e.g. its first segment ran here): no need for the bus
     deadline = time.monotonic() + timeout
     try:
         with get_bus().subscribe(owner_id) as subscription:
-            if (answer := current_answer(log_id)) is not None:
-                return answer
+            if (found := read()) is not None:
+                return found
             db.session.rollback()  # hold no database connection while waiting
             while (remaining := deadline - time.monotonic()) > 0:
                 try:
-                    if any(_may_answer(event, log_id) for event in subscription.wait(remaining)):
-                        if (answer := current_answer(log_id)) is not None:
-                            return answer
+                    if any(may_change(event) for event in subscription.wait(remaining)):
+                        if (found := read()) is not None:
+                            return found
                         db.session.rollback()
                 except EventIdTooOld as exc:  # fell behind the buffer: the database knows
                     subscription.seek(exc.latest)
-                    if (answer := current_answer(log_id)) is not None:
-                        return answer
+                    if (found := read()) is not None:
+                        return found
     except Exception:  # the bus is down: answer with what the database says now
-        logger.exception("waiting for the answer of execution %s on the event bus failed", log_id)
-        return current_answer(log_id)
+        logger.exception("waiting for %s on the event bus failed", what)
+        return read()
     return None
+
+
+def wait_for_answer(log_id: int, owner_id: int, timeout: float) -> Answer | None:
+    """The run's answer, or None if it has none after ``timeout`` seconds."""
+    return wait_on_bus(owner_id, timeout, lambda: current_answer(log_id), lambda event: _may_answer(event, log_id),
+                       f"the answer of execution {log_id}")

@@ -98,12 +98,12 @@ def first_run(workflow_id: int, delivery_id: str, timeout: float = FIRST_RUN_WAI
     query = select(WebhookDelivery.log_id).where(WebhookDelivery.workflow_id == workflow_id,
                                                  WebhookDelivery.delivery_id == key)
     while True:
-        db.session.rollback()  # a new transaction sees the first request's second commit
         found = db.session.execute(query).first()
+        # Ends the read: the next one sees the first request's second commit, and the
+        # sleep holds no connection (the first request needs one from the same pool).
+        db.session.rollback()
         if found is None or found.log_id is not None or time.monotonic() >= deadline:
             return None if found is None else found.log_id
-        # Sleep holding no connection: the first request needs one from the same pool.
-        db.session.rollback()
         time.sleep(_FIRST_RUN_POLL_SECONDS)
 
 

@@ -34,10 +34,13 @@ class Workflow(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
+    def trigger_node(self) -> dict[str, Any]:
+        """The trigger node (saving guarantees exactly one, of ``trigger_type``)."""
+        return next(n for n in self.definition["nodes"] if n["type"] == self.trigger_type)
+
     def trigger_params(self) -> dict[str, Any]:
-        """Params of the trigger node (saving guarantees exactly one, of ``trigger_type``)."""
-        trigger = next(n for n in self.definition["nodes"] if n["type"] == self.trigger_type)
-        return trigger.get("params") or {}
+        """Params of the trigger node."""
+        return self.trigger_node().get("params") or {}
 
 
 class TriggerSample(db.Model):

@@ -83,8 +83,7 @@ def preview(workflow: Workflow, sample: dict[str, Any], node_id: str, params: An
     if sample["captured_at"] is None:
         abort(409, message="No test event yet: listen for one and send it to the test URL first.")
     # The trigger as the workflow has it now (its id may have changed since the capture).
-    trigger_id = next(n["id"] for n in workflow.definition["nodes"] if n["type"] == workflow.trigger_type)
-    scope, known = scope_for(workflow, node_id, trigger_id, sample["sample"])
+    scope, known = scope_for(workflow, node_id, workflow.trigger_node()["id"], sample["sample"])
     scope["execution"]["started_at"] = sample["captured_at"].isoformat()
     evaluated, errors = evaluate_each(node.get("params") or {} if params is None else params, scope, node_id)
     return {"node_id": node_id, "params": evaluated, "errors": errors, "input_known": known,

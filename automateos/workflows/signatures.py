@@ -33,9 +33,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..nodes.builtin.triggers import decode_standard_webhooks_secret
+
 DEFAULT_TOLERANCE_SECONDS = 300
 DEFAULT_IDEMPOTENCY_HEADER = "Idempotency-Key"
-STANDARD_WEBHOOKS_PREFIX = "whsec_"
 # Unix seconds as digits; 12 digits reach the year 33658, more is never a real timestamp.
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 _HEX_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
@@ -163,12 +164,9 @@ def standard_webhooks_key(secret: str) -> bytes:
 
     Raises :class:`BadSecret` when it is not base64 or decodes to nothing.
     """
-    encoded = secret.strip().removeprefix(STANDARD_WEBHOOKS_PREFIX)
-    try:
-        # Senders may drop the padding; restore it, as the reference libraries do.
-        key = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
-    except (binascii.Error, ValueError):
-        raise BadSecret("A Standard Webhooks secret is base64, optionally after whsec_.") from None
+    key = decode_standard_webhooks_secret(secret)
+    if key is None:
+        raise BadSecret("A Standard Webhooks secret is base64, optionally after whsec_.")
     if not key:
         raise BadSecret("A Standard Webhooks secret may not be empty.")
     return key

@@ -22,10 +22,9 @@ from ..bus import get_bus
 from ..db_types import utcnow
 from ..errors import abort
 from ..extensions import db
-from . import signatures
 from .models import TriggerSample, Workflow
 from .service import WEBHOOK_TOKEN
-from .webhooks import PRIVATE_HEADERS, check_signature, hook_params, read_body, request_payload
+from .webhooks import checked_delivery
 
 logger = logging.getLogger(__name__)
 
@@ -70,11 +69,6 @@ def listen_seconds() -> int:
 def listen_url(workflow: Workflow) -> str:
     """The absolute test URL of a workflow."""
     return f"{request.host_url.rstrip('/')}/api/hooks/{workflow.webhook_token}/test"
-
-
-def trigger_node_id(workflow: Workflow) -> str:
-    """Id of the workflow's trigger node (saving guarantees exactly one)."""
-    return next(n["id"] for n in workflow.definition["nodes"] if n["type"] == workflow.trigger_type)
 
 
 def arm(workflow: Workflow) -> dict[str, Any]:
@@ -126,26 +120,11 @@ def _listening_workflow(token: str) -> Workflow:
     return workflow
 
 
-def _checked_payload(workflow: Workflow) -> dict[str, Any]:
-    """The delivery as a run's payload, after the real webhook's checks, with its code
-    (webhooks.py): 405 for a method it does not accept, 413, 401, 400."""
-    params = hook_params(workflow.trigger_params())
-    if request.method not in params["methods"]:
-        abort(405, message=f"This webhook accepts {', '.join(params['methods'])}.",
-              headers={"Allow": ", ".join(params["methods"])})
-    body = read_body(int(current_app.config["WEBHOOK_MAX_BYTES"]))
-    verify = params["verify"]
-    check_signature(verify, body)
-    private = PRIVATE_HEADERS | {signatures.SCHEMES[verify["scheme"]].signature_header.lower()} if verify \
-        else PRIVATE_HEADERS
-    return request_payload(body, private)
-
-
 def capture(token: str) -> datetime:
     """Take a delivery on the test URL as the trigger's sample; returns when it was captured."""
     workflow = _listening_workflow(token)
-    payload = _checked_payload(workflow)
-    now, node_id = utcnow(), trigger_node_id(workflow)
+    payload = checked_delivery(workflow).payload  # the real webhook's checks and codes
+    now, node_id = utcnow(), workflow.trigger_node()["id"]
     captured = db.session.execute(
         update(TriggerSample)
         .where(TriggerSample.workflow_id == workflow.id, TriggerSample.listening_until > now)
@@ -169,6 +148,11 @@ def _announce(workflow: Workflow, node_id: str, captured_at: datetime, method: A
         logger.exception("could not announce the test event of workflow %s", workflow.id)
 
 
+def _captured(token: str) -> dict[str, Any]:
+    """The answer to a capture, dumped here for the methods ``blp.response`` does not wrap."""
+    return CapturedEventSchema().dump({"status": "captured", "captured_at": capture(token)})
+
+
 @blp.route("/<token>/test")
 class HookTest(MethodView):
     reads_own_body = True  # WEBHOOK_MAX_BYTES applies here too
@@ -186,16 +170,16 @@ class HookTest(MethodView):
     # The other methods a webhook may accept (its ``methods`` param says which).
     def get(self, token: str) -> Any:
         """Capture a test event sent with GET."""
-        return CapturedEventSchema().dump({"status": "captured", "captured_at": capture(token)})
+        return _captured(token)
 
     def put(self, token: str) -> Any:
         """Capture a test event sent with PUT."""
-        return CapturedEventSchema().dump({"status": "captured", "captured_at": capture(token)})
+        return _captured(token)
 
     def patch(self, token: str) -> Any:
         """Capture a test event sent with PATCH."""
-        return CapturedEventSchema().dump({"status": "captured", "captured_at": capture(token)})
+        return _captured(token)
 
     def delete(self, token: str) -> Any:
         """Capture a test event sent with DELETE."""
-        return CapturedEventSchema().dump({"status": "captured", "captured_at": capture(token)})
+        return _captured(token)

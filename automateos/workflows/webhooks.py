@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +20,6 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
-from sqlalchemy import select
 
 from .. import jsonbody
 from ..engine.models import ExecutionLog
@@ -196,9 +196,20 @@ def replay(workflow: Any, params: dict[str, Any], delivery_id: str) -> Any:
     return body, code, {REPLAYED_HEADER: "true"}
 
 
-def deliver(token: str) -> Any:
-    """Take one delivery to ``token``'s webhook (see the module's docstring)."""
-    workflow = service.find_webhook_workflow(token)
+@dataclass(frozen=True)
+class Delivery:
+    """A request that passed the webhook's checks: its params, raw body, signature scheme
+    (None when unsigned) and the payload a run gets."""
+
+    params: dict[str, Any]
+    body: bytes
+    scheme: str | None
+    payload: dict[str, Any]
+
+
+def checked_delivery(workflow: Any) -> Delivery:
+    """The request to ``workflow``'s webhook after its checks, in order: the method (405
+    with ``Allow``), the body's size (413), the signature (401), the body (400)."""
     params = hook_params(workflow.trigger_params())
     if request.method not in params["methods"]:
         abort(405, message=f"This webhook accepts {', '.join(params['methods'])}.",
@@ -208,8 +219,15 @@ def deliver(token: str) -> Any:
     check_signature(verify, body)
     scheme = verify["scheme"] if verify else None
     private = PRIVATE_HEADERS | {signatures.SCHEMES[scheme].signature_header.lower()} if scheme else PRIVATE_HEADERS
-    payload = request_payload(body, private)
-    delivery_id = signatures.delivery_id(scheme, request.headers, body, params["idempotency"]["header"])
+    return Delivery(params, body, scheme, request_payload(body, private))
+
+
+def deliver(token: str) -> Any:
+    """Take one delivery to ``token``'s webhook (see the module's docstring)."""
+    workflow = service.find_webhook_workflow(token)
+    delivery = checked_delivery(workflow)
+    params, payload = delivery.params, delivery.payload
+    delivery_id = signatures.delivery_id(delivery.scheme, request.headers, delivery.body, params["idempotency"]["header"])
     claimed = None
     if delivery_id is not None:
         claimed = deliveries.claim(workflow.id, delivery_id, timedelta(hours=params["idempotency"]["window_hours"]))

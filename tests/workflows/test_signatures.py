@@ -30,16 +30,9 @@ from automateos.workflows.signatures import (
     standard_webhooks_key,
     verify,
 )
+from tests.workflows.sender_secrets import SECRETS
 
 NOW = 1_767_225_600  # 2026-01-01T00:00:00Z: every test runs at a fixed "now"
-SECRETS = {
-    "automateos": "shh-its-a-secret",
-    "github": "It's a Secret to Everybody",
-    "stripe": "whsec_test_5fQ2x8Yk0aZ1bC3dE4fG6hJ7",
-    "slack": "8f742231b10e8888abcd99yyyzzz85a5",
-    "shopify": "shpss_0123456789abcdef",
-    "standard-webhooks": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-}
 WRONG_SECRETS = {
     "automateos": "not-the-secret",
     "github": "It's a Secret to Nobody",

@@ -21,17 +21,10 @@ from automateos.engine.models import ExecutionLog
 from automateos.extensions import db
 from automateos.workflows.deliveries import WebhookDelivery, purge_deliveries
 from tests.conftest import assert_error, wait_for_log, webhook_flow
+from tests.workflows.sender_secrets import SECRETS
 
 ECHO = {"id": "echo", "type": "transform", "params": {"fields": {"body": "{{ input.body }}", "q": "{{ input.query }}",
                                                                  "method": "{{ input.method }}"}}}
-SECRETS = {
-    "automateos": "shh-its-a-secret",
-    "github": "It's a Secret to Everybody",
-    "stripe": "whsec_test_5fQ2x8Yk0aZ1bC3dE4fG6hJ7",
-    "slack": "8f742231b10e8888abcd99yyyzzz85a5",
-    "shopify": "shpss_0123456789abcdef",
-    "standard-webhooks": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-}
 SIGNATURE_HEADERS = {"automateos": "X-AutomateOS-Signature", "github": "X-Hub-Signature-256",
                      "stripe": "Stripe-Signature", "slack": "X-Slack-Signature",
                      "shopify": "X-Shopify-Hmac-Sha256", "standard-webhooks": "webhook-signature"}

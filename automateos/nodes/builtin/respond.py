@@ -15,6 +15,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..base import Node, NodeContext
+from .triggers import valid_header_name
 
 # Headers about the connection, not the answer: the server sets them, a node may not
 # (RFC 9110 section 7.6.1, plus the length the server computes from the body).
@@ -30,8 +31,6 @@ PLATFORM_HEADERS = frozenset({
     "x-frame-options", "strict-transport-security", "referrer-policy", "cross-origin-opener-policy",
     "permissions-policy", "set-cookie",
 })
-# An HTTP header name is an RFC 9110 token.
-_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 # Visible ASCII, spaces and tabs, and Latin-1 past ASCII (what HTTP/1.1 can carry): no CR,
 # LF, NUL or other controls, so a value can never end the header and start another.
 _FIELD_VALUE = re.compile(r"[\t\x20-\x7e\xa0-\xff]*")
@@ -40,8 +39,7 @@ MAX_HEADER_VALUE = 8 * 1024
 
 
 def _header_name(name: str) -> None:
-    if not _TOKEN.fullmatch(name):
-        raise ValidationError(f"{name!r} is not an HTTP header name.")
+    valid_header_name(name)
     if name.lower() in HOP_BY_HOP:
         raise ValidationError(f"{name} is set by the server, not by a respond node.")
     if name.lower() in PLATFORM_HEADERS or name.lower().startswith("access-control-"):

@@ -18,6 +18,7 @@ RESPOND_MODES = ("immediately", "when_finished", "using_node")
 # The schemes automateos.workflows.signatures verifies (a test holds the two lists equal:
 # nodes sit below workflows, so this module cannot import that one).
 SIGNATURE_SCHEMES = ("automateos", "github", "stripe", "slack", "shopify", "standard-webhooks")
+STANDARD_WEBHOOKS_PREFIX = "whsec_"
 WEBHOOK_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 DEFAULT_IDEMPOTENCY = {"header": "Idempotency-Key", "window_hours": 24}
 # An HTTP header name is an RFC 9110 token.
@@ -36,18 +37,21 @@ def _valid_timezone(value: str) -> None:
         raise ValidationError(f"{value!r} is not a known time zone.") from None
 
 
-def _valid_header_name(value: str) -> None:
+def valid_header_name(value: str) -> None:
+    """Refuse what is not an HTTP header name (the webhook's idempotency header, the respond node's)."""
     if not HEADER_NAME.fullmatch(value):
         raise ValidationError(f"{value!r} is not an HTTP header name.")
 
 
-def _base64_secret(secret: str) -> bool:
-    """True when ``secret`` is base64 after an optional ``whsec_`` (Standard Webhooks keys)."""
-    encoded = secret.strip().removeprefix("whsec_")
+def decode_standard_webhooks_secret(secret: str) -> bytes | None:
+    """A Standard Webhooks secret's key bytes: base64 after an optional ``whsec_``, its
+    padding restored (senders may drop it, the reference libraries accept that); None when
+    it is not base64. Saving checks it here; workflows.signatures keys its HMAC with it."""
+    encoded = secret.strip().removeprefix(STANDARD_WEBHOOKS_PREFIX)
     try:
-        return bool(base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True))
+        return base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
     except (binascii.Error, ValueError):
-        return False
+        return None
 
 
 class VerifyParams(Schema):
@@ -74,7 +78,7 @@ class VerifyParams(Schema):
     def _usable_secret(self, data: dict[str, Any], **kwargs: Any) -> None:
         secret = data.get("secret")
         if data.get("scheme") == "standard-webhooks" and isinstance(secret, str) and not is_expression(secret) \
-                and not _base64_secret(secret):
+                and not decode_standard_webhooks_secret(secret):
             raise ValidationError("A Standard Webhooks secret is base64, optionally after whsec_.", "secret")
 
 
@@ -83,7 +87,7 @@ class IdempotencyParams(Schema):
 
     header = fields.String(
         load_default=DEFAULT_IDEMPOTENCY["header"],
-        validate=_valid_header_name,
+        validate=valid_header_name,
         metadata={"description": "Header holding the delivery id, used when the scheme has no id of its own "
                                  "(GitHub's X-GitHub-Delivery, Stripe's event id, webhook-id ...)."},
     )
