@@ -6,7 +6,7 @@ import json
 import click
 from flask.cli import AppGroup
 
-from .registry import PROBLEMS, registry
+from .registry import registry
 
 nodes_cli = AppGroup("nodes", help="Installed node types and plugin problems.")
 
@@ -19,8 +19,8 @@ COLUMNS = ("type", "status", "package", "version", "detail")
 @click.option("--check", is_flag=True, help="Exit with status 1 if any plugin has a problem (for CI).")
 def list_command(only_problems: bool, as_json: bool, check: bool) -> None:
     """List node types: loaded, disabled, or skipped with the reason."""
-    entries = registry().entries
-    problems = [e for e in entries if e.status in PROBLEMS]
+    current = registry()
+    entries, problems = current.entries, current.problems()
     shown = problems if only_problems else list(entries)
     if as_json:
         click.echo(json.dumps([e.as_dict() for e in shown], indent=2))
@@ -31,7 +31,7 @@ def list_command(only_problems: bool, as_json: bool, check: bool) -> None:
         click.echo("  ".join(c.upper().ljust(w) for c, w in zip(COLUMNS, widths + [0])).rstrip())
         for row in rows:
             click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths + [0])).rstrip())
-        loaded = sum(1 for e in entries if str(e.status) == "loaded")
+        loaded = len(current.loaded)
         click.echo(f"{loaded} loaded, {len(problems)} with problems, {len(entries) - loaded - len(problems)} disabled")
     if check and problems:
         raise SystemExit(1)

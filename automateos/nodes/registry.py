@@ -85,13 +85,15 @@ class NodeRegistry:
     """The outcome of one discovery: every entry point seen, in type order."""
 
     entries: tuple[PluginEntry, ...]
-    # Usable node classes by type (derived from entries; read on every step, so built once).
+    # The loaded entries and their classes by type (derived from entries; read on every
+    # step, so built once).
+    loaded: dict[str, PluginEntry] = field(init=False, compare=False, repr=False)
     types: dict[str, type[Node]] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "types", {
-            e.type: e.node_class for e in self.entries if e.status == Status.LOADED and e.node_class
-        })
+        loaded = {e.type: e for e in self.entries if e.status == Status.LOADED and e.node_class}
+        object.__setattr__(self, "loaded", loaded)
+        object.__setattr__(self, "types", {name: e.node_class for name, e in loaded.items()})
 
     def problems(self) -> list[PluginEntry]:
         """Entries skipped because something is wrong with them (not the disabled ones)."""
@@ -336,9 +338,8 @@ def get_node_type(type_name: str) -> type[Node]:
 def node_version(type_name: str) -> dict[str, Any]:
     """What ran a step of ``type_name``: the node's version and its package's, for the
     step record (``{"node": 1, "package": "automateos-slack", "package_version": "0.1.0"}``)."""
-    for entry in registry().entries:
-        if entry.type == type_name and entry.status == Status.LOADED and entry.node_class:
-            return {"node": entry.node_class.version, "package": entry.package,
-                    "package_version": entry.package_version}
-    raise UnknownNodeType(type_name)
+    entry = registry().loaded.get(type_name)
+    if entry is None or entry.node_class is None:
+        raise UnknownNodeType(type_name)
+    return {"node": entry.node_class.version, "package": entry.package, "package_version": entry.package_version}
 

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from .params import params_json_schema
-from .registry import PluginEntry, Status, registry
+from .registry import CATEGORIES, PluginEntry, registry
 
 blp = Blueprint("nodes", __name__, url_prefix="/api/nodes", description="Node types")
 
@@ -71,10 +71,9 @@ class NodeTypes(MethodView):
                           "schema": {"type": "integer"}}})
     def get(self) -> Any:
         """Every installed node type, triggers first."""
-        order = {"trigger": 0, "action": 1, "logic": 2}
         current = registry()
-        loaded = [e for e in current.entries if e.status == Status.LOADED and e.node_class]
-        loaded.sort(key=lambda e: (order.get(e.node_class.category, 9), e.type))  # type: ignore[union-attr]
+        loaded = sorted(current.loaded.values(),
+                        key=lambda e: (CATEGORIES.index(e.node_class.category), e.type))  # type: ignore[union-attr]
         body = [describe(e.node_class, e) for e in loaded]
         return body, 200, {PROBLEMS_HEADER: str(len(current.problems()))}
 
