@@ -6,11 +6,10 @@ credential, ``ctx.log``, ``ctx.http``), run ``execute`` under the step's time li
 check that the output can be stored, and on failure retry with the node's backoff while
 ``max_retries`` allows, unless the error is final (``NodeError``). The pieces are the
 engine's own (expressions, params, ``time_limit``, ``storable_output``, the retry rule of
-``nodes.errors``); only their sequence is written here.
+``nodes.errors``, the runner's ``StepLimits``); only their sequence is written here.
 """
 from __future__ import annotations
 
-import random
 import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping
@@ -22,6 +21,7 @@ from marshmallow import RAISE, ValidationError
 
 from automateos.credentials.service import Secrets
 from automateos.credentials.types import get_credential_type
+from automateos.engine.runner import StepLimits
 from automateos.engine.storable import StepOutputTooLarge, UnstorableOutput, storable_output
 from automateos.engine.timeouts import StepTimedOut, time_limit
 from automateos.expressions import evaluate_params
@@ -31,7 +31,6 @@ from automateos.nodes.params import load_params
 from automateos.nodes.registry import get_node_type
 
 DEFAULT_MAX_OUTPUT_BYTES = 4 * 1024 * 1024  # STEP_OUTPUT_MAX_BYTES's default
-MAX_BACKOFF_SECONDS = 3600.0  # as the engine caps a retry's wait
 PLACEHOLDER_CREDENTIAL_ID = 1  # the id put in params when the test gives the fields only
 
 
@@ -130,9 +129,9 @@ def run_node(
     secrets = _credential(node_cls, credentials)
     if secrets is not None:
         raw.setdefault(CREDENTIAL_PARAM, PLACEHOLDER_CREDENTIAL_ID)
-    retries = node_cls.max_retries if max_retries is None else max_retries
-    backoff = node_cls.retry_backoff if retry_backoff is None else retry_backoff
-    limit = node_cls.timeout_seconds if timeout_seconds is None else timeout_seconds
+    # The overrides as a workflow's node gives them (None: the type's default).
+    limits = StepLimits.of(node_cls, {"max_retries": max_retries, "retry_backoff": retry_backoff,
+                                      "timeout_seconds": timeout_seconds})
     merged = {**(settings or {})}
     merged["HTTP_ALLOWED_DESTINATIONS"] = [*merged.get("HTTP_ALLOWED_DESTINATIONS", ()), *http_allowed]
     scope = {
@@ -140,14 +139,14 @@ def run_node(
         "execution": {"id": 1, "workflow_id": 1, "started_at": datetime.now(timezone.utc).isoformat()},
     }
     run = NodeRun()
-    for number in range(1, retries + 2):
+    for number in range(1, limits.max_retries + 2):
         ctx = NodeContext(execution_id=1, workflow_id=1, node_id=node_id, attempt=number,
                           settings=merged, step_id=1, credential=secrets)
-        attempt, run.params = _attempt(node_cls, ctx, raw, scope, limit, max_output_bytes)
+        attempt, run.params = _attempt(node_cls, ctx, raw, scope, limits.timeout_seconds, max_output_bytes)
         run.attempts.append(attempt)
-        if attempt.error is None or attempt.final or number > retries:
+        if attempt.error is None or attempt.final or number > limits.max_retries:
             break
-        delay = max(_backoff(backoff, number), retry_after(attempt.exception) or 0.0)  # type: ignore[arg-type]
+        delay = max(limits.backoff(number), retry_after(attempt.exception) or 0.0)  # type: ignore[arg-type]
         run.delays.append(delay)
         if callable(sleep):
             sleep(delay)
@@ -191,11 +190,6 @@ def _fail(attempt: Attempt, node_id: str, exc: BaseException, *, final: bool = F
     attempt.output, attempt.exception, attempt.final = None, exc, final
     attempt.error = {"message": message or str(exc) or type(exc).__name__, "type": type(exc).__name__,
                      "node_id": node_id, "traceback": "".join(traceback.format_exception(exc))}
-
-
-def _backoff(retry_backoff: float, attempt: int) -> float:
-    """The engine's backoff before retry number ``attempt``: doubling, with jitter."""
-    return min(MAX_BACKOFF_SECONDS, retry_backoff * (2 ** (attempt - 1)) * random.uniform(0.5, 1.5))
 
 
 def _credential(node_cls: type[Node], fields: Mapping[str, Any] | None) -> Secrets | None:
