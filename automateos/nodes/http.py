@@ -8,8 +8,7 @@ node error the engine understands (4xx fails, 5xx, 408 and 429 are retried).
 """
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import requests
@@ -106,11 +105,8 @@ def policy_from_settings(settings: Mapping[str, Any]) -> DestinationPolicy:
     ``HTTP_ALLOW_PRIVATE`` lets every address through (a trusted, self-hosted install);
     ``HTTP_ALLOWED_DESTINATIONS`` lists exact ``(ip, port)`` pairs let through anyway.
     """
-    allowed: Iterable[tuple[str, int]] = settings.get("HTTP_ALLOWED_DESTINATIONS") or ()
-    return DestinationPolicy(
-        allow_private=bool(settings.get("HTTP_ALLOW_PRIVATE", False)),
-        allowed=frozenset((str(ipaddress.ip_address(ip)), int(port)) for ip, port in allowed),
-    )
+    return DestinationPolicy.of(bool(settings.get("HTTP_ALLOW_PRIVATE", False)),
+                                settings.get("HTTP_ALLOWED_DESTINATIONS") or ())
 
 
 def raise_for_status(response: requests.Response, what: str | None = None) -> requests.Response:

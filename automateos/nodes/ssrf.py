@@ -100,6 +100,12 @@ class DestinationPolicy:
     allow_private: bool = False
     allowed: frozenset[tuple[str, int]] = frozenset()
 
+    @classmethod
+    def of(cls, allow_private: bool = False, allowed: Iterable[tuple[str, int]] = ()) -> "DestinationPolicy":
+        """A policy from settings as given: ``allowed`` pairs in any IP spelling."""
+        return cls(allow_private=allow_private,
+                   allowed=frozenset((str(ipaddress.ip_address(ip)), int(port)) for ip, port in allowed))
+
     def check(self, ip: str, port: int) -> None:
         """Raise :class:`BlockedDestination` unless ``ip:port`` may be reached."""
         if self.allow_private:
@@ -242,8 +248,4 @@ def guarded_session(
     ``allow_private`` turns the guard off (self-hosted installs that call internal
     services); ``allowed`` lets exact ``(ip, port)`` pairs through.
     """
-    policy = DestinationPolicy(
-        allow_private=allow_private,
-        allowed=frozenset((str(ipaddress.ip_address(ip)), int(port)) for ip, port in allowed),
-    )
-    return guard_session(requests.Session(), policy)
+    return guard_session(requests.Session(), DestinationPolicy.of(allow_private, allowed))
