@@ -24,7 +24,6 @@ or breaks the contract is reported and skipped, never fatal.
 from __future__ import annotations
 
 import logging
-import threading
 from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
@@ -98,7 +97,6 @@ class CredentialTypeRegistry:
     in-process (tests, and apps that embed a type), and what failed to load."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
         self._discovered: dict[str, type[CredentialType]] | None = None
         self._registered: dict[str, type[CredentialType]] = {}
         self.problems: list[str] = []
@@ -123,8 +121,7 @@ class CredentialTypeRegistry:
                 problems.append(f"{ep.name}: {problem}")
                 continue
             found[ep.name] = cls
-        with self._lock:
-            self._discovered, self.problems = found, problems
+        self._discovered, self.problems = found, problems
         return found
 
     def all(self) -> dict[str, type[CredentialType]]:
