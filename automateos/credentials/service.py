@@ -82,9 +82,15 @@ def owned_credentials(owner_id: int, type_name: str | None = None) -> Select:
     return query.order_by(Credential.id.desc())
 
 
+def _find(credential_id: int) -> Credential | None:
+    """The credential with this id, or None; an id the column cannot hold reads as missing
+    (no query, and no error from the database)."""
+    return db.session.get(Credential, credential_id) if 1 <= credential_id <= CREDENTIAL_ID_MAX else None
+
+
 def get_owned(owner_id: int, credential_id: int) -> Credential:
     """The caller's credential, or 404 (also when it is someone else's)."""
-    credential = db.session.get(Credential, credential_id) if 1 <= credential_id <= CREDENTIAL_ID_MAX else None
+    credential = _find(credential_id)
     if credential is None or credential.owner_id != owner_id:
         abort(404, message="Credential not found.")
     return credential
@@ -172,7 +178,7 @@ def credentials_in_use(credential: Credential | int) -> list[str]:
     """Names of the owner's workflows whose saved definition holds this credential's id
     in a param of kind credential (``CredentialId``); sorted, empty when none."""
     if isinstance(credential, int):
-        found = db.session.get(Credential, credential) if 1 <= credential <= CREDENTIAL_ID_MAX else None
+        found = _find(credential)
         if found is None:
             return []
         credential = found
@@ -213,7 +219,7 @@ def credential_problems(owner_id: int, definition: Any) -> dict[str, dict[str, l
     for node_id, param, value, kind in _credential_refs(definition):
         if isinstance(value, bool) or not isinstance(value, int):
             continue  # an expression (or a type error the params schema reports)
-        found = db.session.get(Credential, value) if 1 <= value <= CREDENTIAL_ID_MAX else None
+        found = _find(value)
         if found is None or found.owner_id != owner_id:
             message = f"Credential {value} does not exist."
         elif kind is not None and found.type != kind:
