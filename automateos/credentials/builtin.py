@@ -59,5 +59,3 @@ class HeaderAuth(CredentialType):
     fields_schema = HeaderAuthFields
     secret_fields = ("value",)
 
-
-BUILTIN_TYPES = (BearerToken, BasicAuth, HeaderAuth)

@@ -20,7 +20,6 @@ from sqlalchemy import text
 
 from automateos import create_app, credentials
 from automateos.credentials import keys
-from automateos.credentials.builtin import BUILTIN_TYPES
 from automateos.credentials.crypto import generate_key
 from automateos.credentials.types import CredentialType, registry
 from automateos.extensions import db
@@ -70,13 +69,10 @@ class AcmeKey(CredentialType):
 
 @pytest.fixture(scope="session", autouse=True)
 def credential_types() -> Iterator[None]:
-    """The built-in types (until setup.cfg declares their entry points) and a test type."""
-    added = [t for t in (*BUILTIN_TYPES, AcmeKey) if registry.get(t.name) is None]
-    for cred_type in added:
-        registry.register(cred_type)
+    """A test type (the built-in ones come through setup.cfg's entry points)."""
+    registry.register(AcmeKey)
     yield
-    for cred_type in added:
-        registry.unregister(cred_type.name)
+    registry.unregister(AcmeKey.name)
 
 
 @pytest.fixture(autouse=True)
