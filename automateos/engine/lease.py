@@ -10,7 +10,6 @@ changes nothing.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from contextlib import contextmanager
@@ -26,6 +25,7 @@ from ..db_types import utcnow
 from ..extensions import db
 from .models import StepLog
 from .locking import serialised
+from .process_thread import ProcessThread
 
 logger = logging.getLogger(__name__)
 RENEWALS_PER_LEASE = 3  # renew every third of the lease: two renewals may fail before it lapses
@@ -70,15 +70,14 @@ class LeaseKeeper:
         self._leases: dict[int, _Lease] = {}
         self._guard = threading.Lock()
         self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._pid: int | None = None
+        self._thread = ProcessThread(self._run, "automateos-lease-keeper")
 
     @contextmanager
     def hold(self, step_id: int, attempt: int, seconds: float, engine: Engine) -> Iterator[None]:
         """Renew the lease of ``step_id`` (claimed as ``attempt``) until the block ends."""
         lease = _Lease(step_id, attempt, seconds, engine, time.monotonic() + seconds / RENEWALS_PER_LEASE)
         with self._guard:
-            self._start_thread()
+            self._thread.ensure_started()
             self._leases[id(lease)] = lease
         self._wake.set()
         try:
@@ -86,14 +85,6 @@ class LeaseKeeper:
         finally:
             with self._guard:
                 self._leases.pop(id(lease), None)
-
-    def _start_thread(self) -> None:
-        # A forked worker process inherits the object but not the thread: start its own.
-        if self._thread is not None and self._thread.is_alive() and self._pid == os.getpid():
-            return
-        self._pid = os.getpid()
-        self._thread = threading.Thread(target=self._run, name="automateos-lease-keeper", daemon=True)
-        self._thread.start()
 
     def _run(self) -> None:
         while True:

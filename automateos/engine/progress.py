@@ -75,7 +75,7 @@ def finish_if_done(run: RunState) -> None:
 def save_policy(run: RunState) -> str:
     """The workflow's ``save`` policy when the run started (snapshot; "all" for runs older
     than the snapshot column)."""
-    return getattr(run.log, "save_policy", None) or "all"
+    return run.log.save_policy or "all"
 
 
 def drop_bodies(run: RunState) -> None:

@@ -39,7 +39,6 @@ from ..expressions import evaluate_params
 from ..extensions import db
 from ..nodes.base import STOP, Emit, NodeContext, retry_after, should_retry
 from ..nodes.params import load_params
-from .graph import Graph
 from .lease import hold_lease, lease_expiry, lease_lapsed
 from .locking import serialised
 from .models import FINISHED_EXECUTION, FINISHED_STEP
@@ -101,7 +100,6 @@ class Claim:
     owner_id: int
     node_id: str
     step_id: int
-    graph: Graph
     node_def: dict[str, Any]
     attempt: int
     limits: StepLimits
@@ -304,7 +302,7 @@ def _begin(run: RunState, node_id: str, now: Any, *, leased: bool) -> Claim:
     }
     node_cls = run.find_type(node_id)
     limits = StepLimits.of(node_cls, node_def) if node_cls is not None else StepLimits(0, 0.0, 0.0)
-    return Claim(log.id, log.workflow_id, log.owner_id, node_id, step.id, graph, node_def, step.attempts,
+    return Claim(log.id, log.workflow_id, log.owner_id, node_id, step.id, node_def, step.attempts,
                  limits, scope, node_cls=node_cls, node_type=step.type)
 
 

@@ -67,42 +67,34 @@ class RunState:
     outputs: dict[str, Any] = field(default_factory=dict)  # successful steps' outputs
     trigger_id: str | None = None  # the graph's root
 
-    # Node classes by type name, looked up once per segment (None: not installed).
-    types: dict[str, type | None] = field(default_factory=dict)
-    versions: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # node_version by type
+    # What the registry says of each node type of the run, asked once per type and segment:
+    # its class and what its steps record as having run them (both None: not installed or
+    # disabled).
+    types: dict[str, tuple[type | None, dict[str, Any] | None]] = field(default_factory=dict)
 
     @property
     def id(self) -> int:
         return self.log.id
 
-    def find_type(self, node_id: str) -> type | None:
-        """The node class of a step, or None when its type is not installed (or disabled);
-        the registry is asked once per type and segment."""
+    def _registered(self, node_id: str) -> tuple[type | None, dict[str, Any] | None]:
         name = self.steps[node_id].type
-        if name not in self.types:
+        found = self.types.get(name)
+        if found is None:
             try:
-                self.types[name] = get_node_type(name)
+                found = (get_node_type(name), node_version(name))
             except UnknownNodeType:
-                self.types[name] = None
-        return self.types[name]
+                found = (None, None)
+            self.types[name] = found
+        return found
 
-    def node_type(self, node_id: str) -> type:
-        """The node class of a step; raises UnknownNodeType when it is not installed."""
-        cls = self.find_type(node_id)
-        if cls is None:
-            raise UnknownNodeType(self.steps[node_id].type)
-        return cls
+    def find_type(self, node_id: str) -> type | None:
+        """The node class of a step, or None when its type is not installed (or disabled)."""
+        return self._registered(node_id)[0]
 
     def node_version(self, node_id: str) -> dict[str, Any] | None:
         """What a step of this node runs on: ``{"node", "package", "package_version"}``
         (None when its type is not installed)."""
-        name = self.steps[node_id].type
-        if name not in self.versions:
-            try:
-                self.versions[name] = node_version(name)
-            except UnknownNodeType:
-                self.versions[name] = None
-        return self.versions[name]
+        return self._registered(node_id)[1]
 
     def write(self) -> None:
         """Write every changed value of the run and its steps (the transaction stays open)."""

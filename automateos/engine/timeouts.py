@@ -13,13 +13,13 @@ from __future__ import annotations
 import ctypes
 import heapq
 import itertools
-import os
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from .process_thread import ProcessThread
 
 COMPACT_AT = 1024
 
@@ -55,27 +55,18 @@ class _Watchdog:
         self._heap: list[tuple[float, int, _Limit]] = []
         self._order = itertools.count()  # ties: never compare two limits
         self._wake = threading.Condition()
-        self._thread: threading.Thread | None = None
-        self._pid: int | None = None
+        self._thread = ProcessThread(self._run, "automateos-step-time-limits")
 
     def watch(self, limit: _Limit, seconds: float) -> None:
         deadline = time.monotonic() + seconds
         with self._wake:
-            self._start_thread()
+            self._thread.ensure_started()
             if len(self._heap) >= COMPACT_AT:  # ended limits wait for their deadline: drop them
                 self._heap = [entry for entry in self._heap if entry[2].inside]
                 heapq.heapify(self._heap)
             heapq.heappush(self._heap, (deadline, next(self._order), limit))
             if self._heap[0][2] is limit:
                 self._wake.notify()
-
-    def _start_thread(self) -> None:
-        # A forked worker process inherits the object but not the thread: start its own.
-        if self._thread is not None and self._thread.is_alive() and self._pid == os.getpid():
-            return
-        self._pid = os.getpid()
-        self._thread = threading.Thread(target=self._run, name="automateos-step-time-limits", daemon=True)
-        self._thread.start()
 
     def _run(self) -> None:
         while True:
