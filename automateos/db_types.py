@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 from typing import Any, Callable
 
@@ -36,10 +37,21 @@ def json_dumps(value: Any) -> bytes:
     return json.dumps(value).encode() if b"null" in out else out
 
 
-# orjson reads an integer past 64 bits as a float; 19 digits in a row send the text to
-# json.loads. Digits become "0" first: a substring test is ~25x faster than a regex.
+# orjson reads an integer past 64 bits as a float, silently: 19 digits in a row (maybe in
+# a string: then the standard parser only costs more) send the text to the standard json.
+# In bytes, digits become "0" first and the search is a substring test (a regex is ~25x
+# slower there).
 _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _LONG_DIGITS_RUN = b"0" * 19
+_LONG_DIGITS = re.compile(r"[0-9]{19}")
+
+
+def has_long_digits(data: bytes | bytearray | str) -> bool:
+    """True when JSON text ``data`` holds 19 digits in a row, where orjson could read an
+    integer differently from the standard ``json`` (jsonbody's parser asks this too)."""
+    if isinstance(data, str):
+        return _LONG_DIGITS.search(data) is not None
+    return _LONG_DIGITS_RUN in data.translate(_DIGITS_TO_ZERO)
 
 
 def json_loads(data: bytes | bytearray | memoryview | str) -> Any:
@@ -47,13 +59,16 @@ def json_loads(data: bytes | bytearray | memoryview | str) -> Any:
     certainly reads it the same (no integer past 64 bits, nothing orjson refuses, such as
     the ``NaN`` SQLite may hold). For ``create_engine(json_deserializer=...)``: psycopg
     then reads JSONB with it, and SQLite's JSON columns too."""
-    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
-    if _LONG_DIGITS_RUN not in raw.translate(_DIGITS_TO_ZERO):
+    if not isinstance(data, str):
+        # Also a TypeError for a number (SQLite's column affinity makes one of a long
+        # bare integer), which SQLAlchemy's SQLite JSON type then hands back as it is.
+        data = bytes(data)
+    if not has_long_digits(data):
         try:
-            return orjson.loads(raw)
+            return orjson.loads(data)
         except orjson.JSONDecodeError:
             pass
-    return json.loads(data if isinstance(data, str) else raw)
+    return json.loads(data)
 
 
 class JSONType(TypeDecorator):

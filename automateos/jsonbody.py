@@ -26,6 +26,7 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from webargs.flaskparser import FlaskParser
 
+from .db_types import has_long_digits
 from .errors import abort
 
 DEFAULT_MAX_DEPTH = 64
@@ -92,18 +93,6 @@ def parse(data: bytes | str, depth_limit: int | None = None) -> Any:
 
 _UNSURE = object()
 _CONTAINERS = (dict, list)  # what orjson makes (exactly these types, never subclasses)
-# orjson reads an integer past 64 bits as a float, silently: 19 digits in a row (maybe in
-# a string: then the standard parser only costs more) go to the standard parser. Digits
-# become "0" first, and the search is a substring test (a regex is ~25x slower here).
-_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_LONG_DIGITS_RUN = b"0" * 19
-_LONG_DIGITS = re.compile(r"[0-9]{19}")
-
-
-def _has_long_digits(data: bytes | bytearray | str) -> bool:
-    if isinstance(data, str):
-        return _LONG_DIGITS.search(data) is not None
-    return _LONG_DIGITS_RUN in data.translate(_DIGITS_TO_ZERO)
 
 
 def _parse_fast(data: bytes | str, depth_limit: int) -> Any:
@@ -112,12 +101,12 @@ def _parse_fast(data: bytes | str, depth_limit: int) -> Any:
 
     Where the two parsers could differ, orjson refuses: NaN, Infinity, 1e400 (it says
     "infinity"), invalid UTF-8 and lone surrogates, nesting past 1,024. Or it is kept from
-    the text: long integers (above). Duplicate keys keep the last value in both. What it
-    accepts is finite, of 64 bits at most and valid UTF-8, so of :func:`check_storable`'s
-    rules only NUL and the depth are left; a value that breaks either goes to the standard
-    path, for the same message as before.
+    the text: long integers (``db_types.has_long_digits``). Duplicate keys keep the last
+    value in both. What it accepts is finite, of 64 bits at most and valid UTF-8, so of
+    :func:`check_storable`'s rules only NUL and the depth are left; a value that breaks
+    either goes to the standard path, for the same message as before.
     """
-    if _has_long_digits(data):
+    if has_long_digits(data):
         return _UNSURE
     try:
         value = orjson.loads(data)
