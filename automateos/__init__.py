@@ -112,6 +112,11 @@ def _register_docs_assets(app: Flask) -> None:
 
 
 def _register_health(app: Flask) -> None:
+    # One client (and its pooled connection) per Redis URL, kept between probes: a probe
+    # every few seconds need not connect anew each time. A connection Redis closed is
+    # replaced when taken from the pool.
+    redis_clients: dict[str, redis.Redis] = {}
+
     @app.get("/healthz")
     def healthz() -> Any:
         """Liveness: the process answers."""
@@ -126,9 +131,13 @@ def _register_health(app: Flask) -> None:
             checks["database"] = "ok"
         except Exception as exc:  # report, don't raise: this is a probe
             checks["database"] = f"error: {type(exc).__name__}"
-        if app.config["REDIS_URL"]:
+        url = app.config["REDIS_URL"]
+        if url:
             try:
-                redis.Redis.from_url(app.config["REDIS_URL"], socket_timeout=2).ping()
+                client = redis_clients.get(url)
+                if client is None:
+                    client = redis_clients[url] = redis.Redis.from_url(url, socket_timeout=2)
+                client.ping()
                 checks["redis"] = "ok"
             except Exception as exc:
                 checks["redis"] = f"error: {type(exc).__name__}"
