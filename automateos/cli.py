@@ -6,20 +6,15 @@ with or without an activated venv (no global ``flask`` picked up by mistake).
 """
 from __future__ import annotations
 
-from flask import Flask
 from flask.cli import FlaskGroup
 
 from . import create_app_or_exit
 
 
-def _build_app() -> Flask:
-    """The app of the environment; a refused configuration prints its lines and exits 1."""
-    return create_app_or_exit(1)
-
-
 def main() -> None:
-    """Run the Flask CLI on the app built from the environment."""
-    cli = FlaskGroup(name="automateos", create_app=_build_app,
+    """Run the Flask CLI on the app built from the environment (a refused configuration
+    prints its lines and exits 1)."""
+    cli = FlaskGroup(name="automateos", create_app=create_app_or_exit,
                      help="AutomateOS: serve, migrate (db), inspect runs (logs, executions), workers.")
     cli.main(prog_name="automateos")
 

@@ -72,12 +72,11 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _take_request_id() -> None:
-        g.request_id = accepted_request_id(request.headers.get(REQUEST_ID_HEADER))
-        g.request_id_token = request_id_var.set(g.request_id)
+        g.request_id_token = request_id_var.set(accepted_request_id(request.headers.get(REQUEST_ID_HEADER)))
 
     @app.after_request
     def _echo_request_id(response: Response) -> Response:
-        request_id = g.get("request_id")
+        request_id = request_id_var.get()
         if request_id:
             response.headers[REQUEST_ID_HEADER] = request_id
         return response

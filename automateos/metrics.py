@@ -199,16 +199,18 @@ def metrics_view() -> Any:
 
 
 def _start_timer() -> None:
-    if request.blueprint == HOOKS_BLUEPRINT:
-        g.automateos_webhook_started = time.perf_counter()
+    g.automateos_webhook_started = time.perf_counter()
 
 
-def _observe_response(response: Response) -> Response:
+def _observe_webhook(response: Response) -> Response:
     started = g.pop("automateos_webhook_started", None)
     if started is not None:
         WEBHOOK_DURATION.labels(code=str(response.status_code)).observe(time.perf_counter() - started)
-    if (request.blueprint == EVENTS_BLUEPRINT and response.status_code == 200
-            and response.mimetype == "text/event-stream"):
+    return response
+
+
+def _count_stream(response: Response) -> Response:
+    if response.status_code == 200 and response.mimetype == "text/event-stream":
         SSE_CLIENTS.inc()
         response.call_on_close(SSE_CLIENTS.dec)
     return response
@@ -225,8 +227,11 @@ def init_app(app: Flask) -> None:
         "namespace": f"{app.config.get('REDIS_NAMESPACE', 'automateos')}:dramatiq",
     }
     on_committed_changes(record_changes)
-    app.before_request(_start_timer)
-    app.after_request(_observe_response)
+    # Hooks of the two blueprints only (Flask runs them for those requests alone): the
+    # rest of the API pays nothing per request.
+    app.before_request_funcs.setdefault(HOOKS_BLUEPRINT, []).append(_start_timer)
+    app.after_request_funcs.setdefault(HOOKS_BLUEPRINT, []).append(_observe_webhook)
+    app.after_request_funcs.setdefault(EVENTS_BLUEPRINT, []).append(_count_stream)
     app.add_url_rule("/metrics", "metrics", metrics_view, methods=["GET"])
 
 
