@@ -195,8 +195,6 @@ def wait_until_finished(log_id: int, owner_id: int, timeout: float) -> Execution
         return event.type == "execution.updated" and event.log_id == log_id and \
             json.loads(event.data).get("status") in FINISHED_EXECUTION
 
-    if (log := finished()) is not None:
-        return log  # finished already (its first segment ran here): no need for the bus
     try:
         with get_bus().subscribe(owner_id) as subscription:
             if (log := finished()) is not None:
