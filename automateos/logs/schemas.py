@@ -1,5 +1,5 @@
-"""Schemas of execution logs: ``ExecutionLogSummary`` for lists, ``ExecutionLogPublic`` for one,
-and the arguments of the list, count, retry and cleanup endpoints."""
+"""Schemas of the execution-log endpoints: the arguments of the list, count, retry and
+cleanup endpoints and their pages (a run's own shapes are engine/schemas.py's)."""
 from __future__ import annotations
 
 import base64
@@ -9,14 +9,11 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from ..db_types import BIGINT_MAX
 from ..jsonbody import storable_text
 from ..pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 from ..workflows.models import WORKFLOW_ID_MAX
 from ..engine.models import EXECUTION_STATUSES, FINISHED_EXECUTION, TRIGGERS
-from ..engine.schemas import (  # noqa: F401  (the read API serves the engine's shapes)
-    LOG_ID_MAX, ExecutionErrorSchema, ExecutionLogPublicSchema, ExecutionLogSummarySchema, StepLogSchema,
-)
+from ..engine.schemas import LOG_ID_MAX, ExecutionLogSummarySchema
 
 # Cleanup's ``days``: a century is more than any history; far more would put the
 # cutoff before year 1, which no date can express.

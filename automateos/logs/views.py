@@ -8,11 +8,11 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 
+from ..engine.schemas import ExecutionLogPublicSchema, ExecutionLogSummarySchema
 from . import service, summary
 from .schemas import (
-    CleanupArgsSchema, CleanupResultSchema, ExecutionLogPageSchema, ExecutionLogPublicSchema,
-    ExecutionLogSummarySchema, LogCountSchema, LogFilterArgsSchema, LogListArgsSchema,
-    OwnerLogFilterArgsSchema, OwnerLogListArgsSchema, RetryInSchema,
+    CleanupArgsSchema, CleanupResultSchema, ExecutionLogPageSchema, LogCountSchema, LogFilterArgsSchema,
+    LogListArgsSchema, OwnerLogFilterArgsSchema, OwnerLogListArgsSchema, RetryInSchema,
 )
 from .service import LogFilter
 from .summary_schemas import (
