@@ -5,8 +5,7 @@ import time
 
 import pytest
 
-from automateos.bus import get_bus
-from automateos.bus import parse_id
+from automateos.bus import get_bus, parse_id
 from automateos.engine.status import set_execution_status
 from automateos.extensions import db
 from automateos.engine.models import ExecutionLog
